@@ -1,0 +1,1 @@
+"""The HTTP edge: FastAPI app, routers, request schemas, error mapping."""

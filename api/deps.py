@@ -1,0 +1,70 @@
+"""Dependencies shared by every router: the application, the actor, If-Match."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from application.app import YouthCare
+from application.base import Written
+from domain.common import Actor, Role
+
+DEVELOPMENT_ACTOR = Actor(user_id="dev-admin", role=Role.ADMINISTRATOR)
+
+
+def get_application(request: Request) -> YouthCare:
+    application: YouthCare = request.app.state.youthcare
+    return application
+
+
+def get_actor() -> Actor:
+    """The one place that decides who is acting.
+
+    Until access control lands every request acts as a fixed development user.
+    """
+    return DEVELOPMENT_ACTOR
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+
+def get_expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(description='The version the client last saw, as `"<version>"` (from the ETag).'),
+    ] = None,
+) -> int | None:
+    """Parse If-Match. `*` or no header: no check. Anything else must be one ETag."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.match(if_match)
+    if found is None:
+        # A value that is not one of our ETags cannot match any version.
+        raise HTTPException(412, detail='If-Match must be one ETag, such as "3"')
+    return int(found.group(1))
+
+
+App = Annotated[YouthCare, Depends(get_application)]
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def record_response(record: dict[str, Any]) -> JSONResponse:
+    """A record read: its JSON and its version as the ETag."""
+    return JSONResponse(record, headers=_etag(record["version"]))
+
+
+def written_response(written: Written, *, created: str | None = None) -> JSONResponse:
+    """A command's answer: new state, version and position; 201 with Location on creation."""
+    headers = _etag(written.version)
+    if created is not None:
+        headers["Location"] = f"{created}/{written.id}"
+    body = {**written.record, "position": written.position}
+    return JSONResponse(body, status_code=201 if created else 200, headers=headers)

@@ -1,0 +1,113 @@
+"""Every error leaves as application/problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.errors import (
+    ConcurrentWrite,
+    InvalidValue,
+    NotFound,
+    RuleViolation,
+    StaleVersion,
+    StoreUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int, title: str, detail: str, *, code: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {"type": f"urn:youthcare:problem:{code}", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": "body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ()))),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]
+    fields = ", ".join(sorted({e["field"] for e in errors})) or "request"
+    return problem(422, "Invalid input", f"check these fields: {fields}", code="invalid_input", errors=errors)
+
+
+def _invalid_value(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidValue)
+    return problem(
+        422, "Invalid input", exc.message, code=exc.rule, rule=exc.rule,
+        errors=[{"field": exc.field, "message": exc.message, "type": exc.rule}],
+    )
+
+
+def _rule(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleViolation)
+    return problem(409, "Not allowed in the record's current state", exc.message, code=exc.rule, rule=exc.rule)
+
+
+def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotFound)
+    return problem(404, "Not found", exc.message, code="not_found")
+
+
+def _stale(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StaleVersion)
+    return problem(
+        412, "Precondition failed", exc.message, code="stale_version",
+        headers={"ETag": f'"{exc.current}"'}, current_version=exc.current,
+    )
+
+
+def _conflict(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConcurrentWrite)
+    return problem(409, "Concurrent write", exc.message, code="concurrent_write")
+
+
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreUnavailable)
+    return problem(503, "Service unavailable", exc.message, code="store_unavailable", headers={"Retry-After": "5"})
+
+
+def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem(exc.status_code, detail, detail, code=code, headers=dict(exc.headers or {}))
+
+
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem(500, "Internal error", "the service failed; the fault is logged", code="internal_error")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers; the more specific classes come first in the lookup."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(InvalidValue, _invalid_value)
+    app.add_exception_handler(RuleViolation, _rule)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(StaleVersion, _stale)
+    app.add_exception_handler(ConcurrentWrite, _conflict)
+    app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,44 @@
+"""The FastAPI app. `uvicorn --factory api.main:create_app` serves it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import cases, organisation, pairs, referrals, volunteers
+from infrastructure.persistence import create_application
+from infrastructure.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app. The event-sourced application is made at start-up, not import."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        application = create_application(settings)
+        app.state.youthcare = application
+        try:
+            yield
+        finally:
+            application.close()
+
+    app = FastAPI(
+        title="youthcare",
+        summary="Event-sourced case management for youth care and mentoring.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (organisation, volunteers, cases, pairs, referrals):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

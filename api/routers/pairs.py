@@ -1,0 +1,56 @@
+"""Mentoring pairs."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
+from api.routers.common import AtVersion
+from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
+
+router = APIRouter(prefix="/pairs", tags=["mentoring"])
+
+
+@router.post("", status_code=201)
+def match_pair(body: MatchPair, app: App, actor: CurrentActor) -> JSONResponse:
+    """Pair an active, screened volunteer with the youth of an open case."""
+    return written_response(app.match_pair(actor, **body.model_dump()), created="/pairs")
+
+
+@router.get("/{pair_id}")
+def get_pair(pair_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
+    """One pair, now or at a past version."""
+    return record_response(app.get_pair(pair_id, version=version))
+
+
+@router.post("/{pair_id}/sessions")
+def log_session(pair_id: UUID, body: SessionBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+    """Log a session on an active pair: not before the start date, not in the future."""
+    return written_response(app.log_session(actor, pair_id, **body.model_dump(), expected_version=expected))
+
+
+@router.post("/{pair_id}/goal-progress")
+def update_goal(pair_id: UUID, body: GoalProgressBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+    """Update the status of one of the pair's goals."""
+    return written_response(app.update_goal(actor, pair_id, **body.model_dump(), expected_version=expected))
+
+
+@router.post("/{pair_id}/pause")
+def pause_pair(pair_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+    """Pause an active pair."""
+    return written_response(app.pause_pair(actor, pair_id, reason=body.reason, expected_version=expected))
+
+
+@router.post("/{pair_id}/resumption")
+def resume_pair(pair_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+    """Resume a paused pair."""
+    return written_response(app.resume_pair(actor, pair_id, expected_version=expected))
+
+
+@router.post("/{pair_id}/closure")
+def close_pair(pair_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+    """Close the pair; the volunteer may then be matched with the case again."""
+    return written_response(app.close_pair(actor, pair_id, reason=body.reason, expected_version=expected))

@@ -1,0 +1,196 @@
+"""Request bodies. Kinds are the domain's enums; text has length limits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.mentoring_pair import GoalStatus, SessionMode
+from domain.organisation import DepartmentKind, StationKind, StationLevel
+from domain.volunteer import VolunteerKind
+from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, RiskLevel
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Short = Annotated[str, StringConstraints(max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+Required = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()\- ]+$")]
+Goals = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=500)]], Field(min_length=1, max_length=50)]
+Minutes = Annotated[int, Field(gt=0, le=24 * 60)]
+
+
+def _example(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [example]})
+
+
+class RegisterStation(BaseModel):
+    model_config = _example({"name": "Chengguan Police Care Station", "kind": "police_care_station", "level": "town"})
+    name: Name
+    kind: StationKind
+    level: StationLevel
+    parent_id: UUID | None = None
+
+
+class RegisterDepartment(BaseModel):
+    model_config = _example({"name": "District Education Bureau", "kind": "education"})
+    name: Name
+    kind: DepartmentKind
+
+
+class Rename(BaseModel):
+    model_config = _example({"name": "Chengguan Care Station (east)"})
+    name: Name
+
+
+class RegisterVolunteer(BaseModel):
+    model_config = _example(
+        {"full_name": "Wang Jianguo", "kind": "retired_teacher", "skills": ["maths", "calligraphy"], "phone": "138 0000 0000"}
+    )
+    full_name: Name
+    kind: VolunteerKind
+    skills: Annotated[list[Short], Field(max_length=30)] = []
+    phone: Phone | None = None
+
+
+class Screening(BaseModel):
+    model_config = _example({"passed": True, "notes": "Background check and interview passed."})
+    passed: bool
+    notes: Text = ""
+
+
+class TrainingRecord(BaseModel):
+    model_config = _example({"course": "Mentoring at-risk youth, level 1", "completed_on": "2026-03-14", "hours": 6})
+    course: Name
+    completed_on: date
+    hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+
+
+class YouthDetails(BaseModel):
+    model_config = _example({"full_name": "Zhang Xiaoming", "date_of_birth": "2011-05-02", "gender": "male"})
+    full_name: Name
+    date_of_birth: date
+    gender: Gender
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    guardian_name: Name | None = None
+    guardian_phone: Phone | None = None
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    school: Short | None = None
+
+
+class OpenCase(BaseModel):
+    model_config = _example(
+        {
+            "station_id": "5b7f6c1e-2f0e-4b8e-9a57-7a7d0c3f1a11",
+            "youth": {"full_name": "Zhang Xiaoming", "date_of_birth": "2011-05-02", "gender": "male",
+                      "guardian_name": "Zhang Wei", "guardian_phone": "139 0000 0000", "school": "No. 3 Middle School"},
+            "category": "truancy",
+            "source": "school",
+            "summary": "Absent from school for three weeks; found at an internet cafe.",
+        }
+    )
+    station_id: UUID
+    youth: YouthDetails
+    category: CaseCategory
+    source: CaseSource
+    summary: Required
+
+
+class RiskAssessmentBody(BaseModel):
+    model_config = _example({"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."})
+    instrument: Name
+    score: Annotated[int, Field(ge=0, le=1000)]
+    level: RiskLevel
+    notes: Text = ""
+
+
+class Plan(BaseModel):
+    model_config = _example({"goals": ["Back in class full time", "Weekly contact with a mentor"]})
+    goals: Goals
+
+
+class Assignment(BaseModel):
+    model_config = _example({"case_worker_id": "officer-li"})
+    case_worker_id: Name
+
+
+class InterventionBody(BaseModel):
+    model_config = _example(
+        {"kind": "home_visit", "occurred_at": "2026-11-20T15:30:00+08:00", "duration_minutes": 60,
+         "notes": "Met the guardian; agreed a morning routine.", "performed_by": "officer-li"}
+    )
+    kind: InterventionKind
+    occurred_at: AwareDatetime
+    duration_minutes: Minutes
+    notes: Text = ""
+    performed_by: Name
+
+
+class ConsentBody(BaseModel):
+    model_config = _example({"scope": "share school attendance with the education bureau", "granted": True, "given_by": "Zhang Wei (father)"})
+    scope: Name
+    granted: bool
+    given_by: Name
+
+
+class Closure(BaseModel):
+    model_config = _example({"outcome": "Back in school, attendance normal for two months", "notes": ""})
+    outcome: Required
+    notes: Text = ""
+
+
+class Reason(BaseModel):
+    model_config = _example({"reason": "New truancy reported by the school."})
+    reason: Required
+
+
+class MatchPair(BaseModel):
+    model_config = _example(
+        {"case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10", "volunteer_id": "8c2e7b1a-4d5f-4a3b-9c8d-1e2f3a4b5c6d",
+         "goals": ["Read one book a month"], "started_on": "2026-11-01"}
+    )
+    case_id: UUID
+    volunteer_id: UUID
+    goals: Goals
+    started_on: date
+
+
+class SessionBody(BaseModel):
+    model_config = _example({"held_on": "2026-11-15", "duration_minutes": 45, "mode": "in_person", "notes": "Homework together.", "progress": 3})
+    held_on: date
+    duration_minutes: Minutes
+    mode: SessionMode
+    notes: Text = ""
+    progress: Annotated[int, Field(ge=1, le=5)]
+
+
+class GoalProgressBody(BaseModel):
+    model_config = _example({"goal": "Read one book a month", "status": "in_progress", "note": "Half way through."})
+    goal: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    status: GoalStatus
+    note: Text = ""
+
+
+class MakeReferral(BaseModel):
+    model_config = _example(
+        {"case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10", "to_department_id": "3f9a2c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
+         "service": "school re-entry support", "reason": "Three weeks of truancy.", "respond_by": "2026-12-05"}
+    )
+    case_id: UUID
+    to_department_id: UUID
+    service: Name
+    reason: Required
+    respond_by: date
+
+
+class ProgressNote(BaseModel):
+    model_config = _example({"note": "Class teacher assigned; first meeting held."})
+    note: Required
+
+
+class Completion(BaseModel):
+    model_config = _example({"outcome": "Re-enrolled with a weekly check-in."})
+    outcome: Required

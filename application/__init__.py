@@ -1,0 +1,1 @@
+"""The application layer: the only door into the domain."""

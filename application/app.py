@@ -1,0 +1,14 @@
+"""The youthcare application: one event-sourced Application, composed by area."""
+
+from __future__ import annotations
+
+from application.mentoring import MentoringService
+from application.organisation import OrganisationService
+from application.referrals import ReferralService
+from application.volunteers import VolunteerService
+
+
+class YouthCare(OrganisationService, VolunteerService, MentoringService, ReferralService):
+    """Stations, departments, volunteers, cases, mentoring pairs and referrals."""
+
+    name = "YouthCare"

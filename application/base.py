@@ -1,0 +1,173 @@
+"""The event-sourced application's plumbing: loading, version checks, saving, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
+from eventsourcing.utils import get_topic
+
+from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion, StoreUnavailable
+from application.presenters import present
+from application.transcodings import register_value_types
+from domain.common import Actor, Role
+from domain.mentoring_pair import GoalProgress, GoalStatus, MentoringPair, MentoringSession, PairStatus, SessionMode
+from domain.organisation import DepartmentKind, StationKind, StationLevel
+from domain.referral import ReferralStatus
+from domain.volunteer import Training, VolunteerKind
+from domain.youth_case import (
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    Consent,
+    Gender,
+    Intervention,
+    InterventionKind,
+    RiskAssessment,
+    RiskLevel,
+    Youth,
+    YouthCase,
+)
+
+logger = logging.getLogger(__name__)
+
+A = TypeVar("A", bound=Aggregate)
+
+ENUMS = [
+    Role, StationKind, StationLevel, DepartmentKind, VolunteerKind, Gender, CaseCategory, CaseSource,
+    RiskLevel, InterventionKind, CaseStatus, PairStatus, SessionMode, GoalStatus, ReferralStatus,
+]
+VALUES = [Actor, Youth, RiskAssessment, Intervention, Consent, MentoringSession, GoalProgress, Training]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command answers: the record's new state, version and log position."""
+
+    id: UUID
+    version: int
+    position: int
+    record: dict[str, Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class BaseApp(Application[UUID]):
+    name = "YouthCare"  # table names derive from it: youthcare_events, youthcare_snapshots
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        snapshot_interval: int = 50,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        env = dict(env or {})
+        if snapshot_interval > 0:
+            env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        super().__init__(env)
+        self.snapshotting_intervals = (
+            {YouthCase: snapshot_interval, MentoringPair: snapshot_interval} if snapshot_interval > 0 else {}
+        )
+        self.clock = clock
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_value_types(transcoder, ENUMS, VALUES)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # A snapshot only speeds up loading. The events are committed by now, so a
+        # failure here must not turn an acknowledged write into an error.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:  # noqa: BLE001
+            logger.warning("snapshot not taken", exc_info=True)
+
+    @contextmanager
+    def _store(self) -> Iterator[None]:
+        """Translate the library's storage errors into the application's own."""
+        try:
+            yield
+        except IntegrityError as error:
+            raise ConcurrentWrite(
+                "another change to this record was saved first; reload and try again"
+            ) from error
+        except PersistenceError as error:
+            logger.exception("event store failure")
+            raise StoreUnavailable("the event store is unavailable; try again shortly") from error
+
+    def _load(self, kind: type[A], record_id: UUID, *, version: int | None = None) -> A:
+        """The record of type `kind`, at `version` if given; NotFound otherwise."""
+        label = kind.__name__
+        if version is not None and version < 1:
+            raise NotFound(f"{label} {record_id} has no version {version}")
+        with self._store():
+            try:
+                record = self.repository.get(record_id, version=version)
+            except AggregateNotFoundError:
+                raise NotFound(f"no {label} with id {record_id}") from None
+        if not isinstance(record, kind):
+            raise NotFound(f"no {label} with id {record_id}")
+        if version is not None and record.version != version:
+            raise NotFound(f"{label} {record_id} has no version {version}")
+        return record
+
+    def _load_for_write(self, kind: type[A], record_id: UUID, expected_version: int | None) -> A:
+        record = self._load(kind, record_id)
+        if expected_version is not None and expected_version != record.version:
+            raise StaleVersion(expected_version, record.version)
+        return record
+
+    def _referenced(self, kind: type[A], record_id: UUID, field: str) -> A:
+        """Another record a command names in its input: missing is bad input (422)."""
+        try:
+            return self._load(kind, record_id)
+        except NotFound:
+            raise ReferenceNotFound(f"no {kind.__name__} with id {record_id}", field=field) from None
+
+    def _save(self, record: Aggregate, *others: Aggregate) -> Written:
+        """Save `record` (and index records changed with it) in one transaction."""
+        with self._store():
+            recordings = self.save(record, *others)
+        positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
+        return Written(id=record.id, version=record.version, position=max(positions), record=present(record))
+
+    def _read(self, kind: type[A], record_id: UUID, version: int | None) -> dict[str, Any]:
+        return present(self._load(kind, record_id, version=version))
+
+    def _all_created(self, created_event: type[Any]) -> list[UUID]:
+        """Ids of every record whose creation event is `created_event`, oldest first.
+
+        A scan of the log filtered by topic: fine for the few dozen stations and
+        departments a district has; the read-side projections replace it for big sets.
+        """
+        topic = get_topic(created_event)
+        ids: list[UUID] = []
+        start: int | None = None
+        with self._store():
+            while True:
+                page = self.recorder.select_notifications(
+                    start, limit=500, topics=[topic], inclusive_of_start=start is None
+                )
+                ids.extend(n.originator_id for n in page)  # type: ignore[misc]
+                if len(page) < 500:
+                    return ids
+                start = page[-1].id
+
+    def _change(
+        self, kind: type[A], record_id: UUID, expected_version: int | None, command: Callable[[A], None]
+    ) -> Written:
+        """The shape of most commands: load, check the version, call the record, save once."""
+        record = self._load_for_write(kind, record_id, expected_version)
+        command(record)
+        return self._save(record)

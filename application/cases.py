@@ -1,0 +1,105 @@
+"""Commands and queries for youth cases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from application.base import BaseApp, Written
+from domain.common import Actor, RuleViolation
+from domain.organisation import Station
+from domain.youth_case import (
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    Consent,
+    Gender,
+    Intervention,
+    InterventionKind,
+    RiskAssessment,
+    RiskLevel,
+    Youth,
+    YouthCase,
+)
+
+
+class CaseService(BaseApp):
+    def open_case(
+        self,
+        actor: Actor,
+        *,
+        station_id: UUID,
+        youth: Mapping[str, Any],
+        category: CaseCategory,
+        source: CaseSource,
+        summary: str,
+    ) -> Written:
+        """Open a case for a minor at an active station."""
+        station = self._referenced(Station, station_id, "station_id")
+        if not station.active:
+            raise RuleViolation("the station is deactivated", rule="station_inactive")
+        case = YouthCase.open(
+            actor=actor, station_id=station_id, youth=Youth(**{**youth, "gender": Gender(youth["gender"])}),
+            category=CaseCategory(category), source=CaseSource(source), summary=summary, now=self.clock(),
+        )
+        return self._save(case)
+
+    def assess_risk(
+        self, actor: Actor, case_id: UUID, *, instrument: str, score: int, level: RiskLevel, notes: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        assessment = RiskAssessment(instrument=instrument, score=score, level=RiskLevel(level), notes=notes)
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.assess_risk(actor=actor, assessment=assessment))
+
+    def set_plan(self, actor: Actor, case_id: UUID, *, goals: list[str], expected_version: int | None = None) -> Written:
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.set_plan(actor=actor, goals=goals))
+
+    def assign_case(
+        self, actor: Actor, case_id: UUID, *, case_worker_id: str, expected_version: int | None = None
+    ) -> Written:
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.assign(actor=actor, case_worker_id=case_worker_id)
+        )
+
+    def log_intervention(
+        self, actor: Actor, case_id: UUID, *, kind: InterventionKind, occurred_at: datetime,
+        duration_minutes: int, notes: str, performed_by: str, expected_version: int | None = None,
+    ) -> Written:
+        intervention = Intervention(
+            kind=InterventionKind(kind), occurred_at=occurred_at, duration_minutes=duration_minutes, notes=notes,
+            performed_by=performed_by,
+        )
+        return self._change(
+            YouthCase, case_id, expected_version,
+            lambda c: c.log_intervention(actor=actor, intervention=intervention, now=self.clock()),
+        )
+
+    def record_consent(
+        self, actor: Actor, case_id: UUID, *, scope: str, granted: bool, given_by: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        consent = Consent(scope=scope, granted=granted, given_by=given_by)
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent))
+
+    def close_case(
+        self, actor: Actor, case_id: UUID, *, outcome: str, notes: str = "", expected_version: int | None = None
+    ) -> Written:
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.close(actor=actor, outcome=outcome, notes=notes)
+        )
+
+    def reopen_case(self, actor: Actor, case_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.reopen(actor=actor, reason=reason))
+
+    def get_case(self, case_id: UUID, *, version: int | None = None) -> dict[str, Any]:
+        """The case as it is now, or as it stood at `version`."""
+        return self._read(YouthCase, case_id, version)
+
+    def _open_case(self, case_id: UUID, field: str) -> YouthCase:
+        """A case named by another command's input, which must be open."""
+        case = self._referenced(YouthCase, case_id, field)
+        if case.status is not CaseStatus.OPEN:
+            raise RuleViolation("the case is closed", rule="case_closed")
+        return case

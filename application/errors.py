@@ -1,0 +1,53 @@
+"""The application's own errors. The edge maps each to an HTTP status."""
+
+from __future__ import annotations
+
+from domain.common import DomainError, InvalidValue, RuleViolation
+
+__all__ = [
+    "ApplicationError",
+    "DomainError",
+    "InvalidValue",
+    "NotFound",
+    "ReferenceNotFound",
+    "RuleViolation",
+    "StaleVersion",
+    "ConcurrentWrite",
+    "StoreUnavailable",
+]
+
+
+class ApplicationError(Exception):
+    """Base of errors raised by the application layer itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ApplicationError):
+    """The record addressed does not exist (or is not of the expected type)."""
+
+
+class ReferenceNotFound(InvalidValue):
+    """A command names another record that does not exist: bad input, not a missing target."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message, rule="unknown_reference", field=field)
+
+
+class StaleVersion(ApplicationError):
+    """The caller's expected version is not the record's current version."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"expected version {expected}, but the record is at version {current}")
+        self.expected = expected
+        self.current = current
+
+
+class ConcurrentWrite(ApplicationError):
+    """Another write to the same record was saved first; nothing of this one was saved."""
+
+
+class StoreUnavailable(ApplicationError):
+    """The event store could not be reached or failed; the command may be retried."""

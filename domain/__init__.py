@@ -1,0 +1,1 @@
+"""The youth care domain: records, their events and their rules. Pure Python."""

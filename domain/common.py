@@ -1,0 +1,76 @@
+"""Pieces every record shares: the actor stamped on each event, and domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+
+class Role(Enum):
+    """What capacity a person acts in. Access control (a later issue) keys on this."""
+
+    ADMINISTRATOR = "administrator"
+    STATION_STAFF = "station_staff"
+    MENTOR = "mentor"
+    DEPARTMENT_STAFF = "department_staff"
+    COORDINATOR = "coordinator"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused an event: a user id and the role they acted in."""
+
+    user_id: str
+    role: Role
+
+
+class DomainError(Exception):
+    """Base of every error a record raises. `rule` is a stable, machine-readable name."""
+
+    rule: str = "domain_rule"
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if rule is not None:
+            self.rule = rule
+
+
+class RuleViolation(DomainError):
+    """The record's current state forbids the command (maps to 409)."""
+
+
+class InvalidValue(DomainError):
+    """The command's values are wrong whatever the record's state (maps to 422).
+
+    `field` names the offending input, so the edge can point at it.
+    """
+
+    def __init__(self, message: str, *, rule: str, field: str) -> None:
+        super().__init__(message, rule=rule)
+        self.field = field
+
+
+def require_text(value: str, field: str) -> str:
+    """Strip `value` and refuse it when nothing is left."""
+    stripped = value.strip()
+    if not stripped:
+        raise InvalidValue(f"{field} must not be blank", rule="blank_text", field=field)
+    return stripped
+
+
+def require_not_future(moment: date | datetime, now: datetime, field: str) -> None:
+    """Refuse a date or time later than `now` (dates compare with today's date)."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise InvalidValue(
+                f"{field} needs a UTC offset", rule="naive_datetime", field=field
+            )
+        later = moment > now
+    else:
+        later = moment > now.date()
+    if later:
+        raise InvalidValue(f"{field} is in the future", rule="dated_in_future", field=field)

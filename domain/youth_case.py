@@ -1,0 +1,247 @@
+"""A youth case: opened at a station for an at-risk minor, worked, closed, reopened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.common import Actor, InvalidValue, RuleViolation, require_not_future, require_text
+
+
+class Gender(Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class CaseCategory(Enum):
+    OFFENCE = "offence"
+    VICTIMISATION = "victimisation"
+    TRUANCY = "truancy"
+    FAMILY_CRISIS = "family_crisis"
+    RUNAWAY = "runaway"
+    BULLYING = "bullying"
+    ONLINE_RISK = "online_risk"
+    OTHER = "other"
+
+
+class CaseSource(Enum):
+    POLICE_INCIDENT = "police_incident"
+    SCHOOL = "school"
+    FAMILY = "family"
+    COMMUNITY = "community"
+    SELF_REFERRAL = "self_referral"
+    OTHER = "other"
+
+
+class RiskLevel(Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class InterventionKind(Enum):
+    COUNSELLING = "counselling"
+    HOME_VISIT = "home_visit"
+    LEGAL_EDUCATION = "legal_education"
+    FAMILY_EDUCATION = "family_education"
+    TUTORING = "tutoring"
+    PSYCHOLOGICAL_SUPPORT = "psychological_support"
+    MATERIAL_ASSISTANCE = "material_assistance"
+    OTHER = "other"
+
+
+class CaseStatus(Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Youth:
+    """The minor's personal data. Kept in one value so it can be protected as one."""
+
+    full_name: str
+    date_of_birth: date
+    gender: Gender
+    id_number: str | None = None
+    guardian_name: str | None = None
+    guardian_phone: str | None = None
+    address: str | None = None
+    school: str | None = None
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    instrument: str
+    score: int
+    level: RiskLevel
+    notes: str
+
+
+@dataclass(frozen=True)
+class Intervention:
+    kind: InterventionKind
+    occurred_at: datetime
+    duration_minutes: int
+    notes: str
+    performed_by: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    scope: str
+    granted: bool
+    given_by: str
+
+
+class YouthCase(Aggregate):
+    """One minor's case at one station. Every step taken is an event on it."""
+
+    @event("Opened")
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        station_id: UUID,
+        youth: Youth,
+        category: CaseCategory,
+        source: CaseSource,
+        summary: str,
+    ) -> None:
+        self.station_id = station_id
+        self.youth = youth
+        self.category = category
+        self.source = source
+        self.summary = summary
+        self.status = CaseStatus.OPEN
+        self.opened_by = actor
+        self.risk_assessments: list[RiskAssessment] = []
+        self.plan: list[str] = []
+        self.case_worker_id: str | None = None
+        self.interventions: list[Intervention] = []
+        self.consents: list[Consent] = []
+        self.outcome: str | None = None
+        self.closing_notes: str | None = None
+        self.reopen_reasons: list[str] = []
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        actor: Actor,
+        station_id: UUID,
+        youth: Youth,
+        category: CaseCategory,
+        source: CaseSource,
+        summary: str,
+        now: datetime,
+    ) -> YouthCase:
+        require_text(youth.full_name, "youth.full_name")
+        require_not_future(youth.date_of_birth, now, "youth.date_of_birth")
+        return cls(
+            actor=actor,
+            station_id=station_id,
+            youth=youth,
+            category=category,
+            source=source,
+            summary=require_text(summary, "summary"),
+        )
+
+    @property
+    def risk_level(self) -> RiskLevel | None:
+        """The level of the latest assessment, if any."""
+        return self.risk_assessments[-1].level if self.risk_assessments else None
+
+    # Commands: each checks its rule, then triggers one event.
+
+    def assess_risk(self, *, actor: Actor, assessment: RiskAssessment) -> None:
+        self._require_open()
+        require_text(assessment.instrument, "instrument")
+        if assessment.score < 0:
+            raise InvalidValue("score must not be negative", rule="negative_score", field="score")
+        self._risk_assessed(actor=actor, assessment=assessment)
+
+    def set_plan(self, *, actor: Actor, goals: list[str]) -> None:
+        self._require_open()
+        cleaned = [goal.strip() for goal in goals if goal.strip()]
+        if not cleaned:
+            raise InvalidValue("a plan needs at least one goal", rule="plan_without_goals", field="goals")
+        self._plan_set(actor=actor, goals=cleaned)
+
+    def assign(self, *, actor: Actor, case_worker_id: str) -> None:
+        self._require_open()
+        self._assigned(actor=actor, case_worker_id=require_text(case_worker_id, "case_worker_id"))
+
+    def log_intervention(self, *, actor: Actor, intervention: Intervention, now: datetime) -> None:
+        self._require_open()
+        require_not_future(intervention.occurred_at, now, "occurred_at")
+        if intervention.occurred_at < self.created_on:
+            raise RuleViolation(
+                "an intervention cannot be dated before the case was opened",
+                rule="intervention_before_opening",
+            )
+        if intervention.duration_minutes <= 0:
+            raise InvalidValue(
+                "duration must be positive", rule="non_positive_duration", field="duration_minutes"
+            )
+        self._intervention_logged(actor=actor, intervention=intervention)
+
+    def record_consent(self, *, actor: Actor, consent: Consent) -> None:
+        self._require_open()
+        require_text(consent.scope, "scope")
+        require_text(consent.given_by, "given_by")
+        self._consent_recorded(actor=actor, consent=consent)
+
+    def close(self, *, actor: Actor, outcome: str, notes: str) -> None:
+        self._require_open()
+        outcome = require_text(outcome, "outcome")
+        self._closed(actor=actor, outcome=outcome, notes=notes.strip())
+
+    def reopen(self, *, actor: Actor, reason: str) -> None:
+        if self.status is not CaseStatus.CLOSED:
+            raise RuleViolation("only a closed case can be reopened", rule="case_not_closed")
+        self._reopened(actor=actor, reason=require_text(reason, "reason"))
+
+    def _require_open(self) -> None:
+        if self.status is CaseStatus.CLOSED:
+            raise RuleViolation("the case is closed; it takes nothing but reopening", rule="case_closed")
+
+    # Events: bodies only change state, they run again on every replay.
+
+    @event("RiskAssessed")
+    def _risk_assessed(self, *, actor: Actor, assessment: RiskAssessment) -> None:
+        self.risk_assessments.append(assessment)
+
+    @event("PlanSet")
+    def _plan_set(self, *, actor: Actor, goals: list[str]) -> None:
+        self.plan = list(goals)
+
+    @event("Assigned")
+    def _assigned(self, *, actor: Actor, case_worker_id: str) -> None:
+        self.case_worker_id = case_worker_id
+
+    @event("InterventionLogged")
+    def _intervention_logged(self, *, actor: Actor, intervention: Intervention) -> None:
+        self.interventions.append(intervention)
+
+    @event("ConsentRecorded")
+    def _consent_recorded(self, *, actor: Actor, consent: Consent) -> None:
+        self.consents.append(consent)
+
+    @event("Closed")
+    def _closed(self, *, actor: Actor, outcome: str, notes: str) -> None:
+        self.status = CaseStatus.CLOSED
+        self.outcome = outcome
+        self.closing_notes = notes
+
+    @event("Reopened")
+    def _reopened(self, *, actor: Actor, reason: str) -> None:
+        self.status = CaseStatus.OPEN
+        self.reopen_reasons.append(reason)
+        self.outcome = None
+        self.closing_notes = None

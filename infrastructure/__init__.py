@@ -1,0 +1,1 @@
+"""Settings and persistence wiring: turns configuration into a running application."""

@@ -1,0 +1,49 @@
+"""Build the eventsourcing application on the store the settings name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from application.app import YouthCare
+from infrastructure.settings import Settings
+
+MEMORY_URL = "memory://"
+
+
+def library_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's own settings, derived from ours."""
+    url = settings.database_url.get_secret_value()
+    if url == MEMORY_URL:
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url, "CREATE_TABLE": "y"}
+    if settings.database_schema:
+        env["SQLALCHEMY_SCHEMA"] = settings.database_schema
+    return env
+
+
+def prepare_database(settings: Settings) -> None:
+    """Make what the tables need before the library creates them: a folder, a schema."""
+    url_text = settings.database_url.get_secret_value()
+    if url_text == MEMORY_URL:
+        return
+    url = make_url(url_text)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return
+    if settings.database_schema:
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
+        finally:
+            engine.dispose()
+
+
+def create_application(settings: Settings) -> YouthCare:
+    """The application, its tables created. Call once per process and keep it."""
+    prepare_database(settings)
+    return YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
