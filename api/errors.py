@@ -55,7 +55,11 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
 def _invalid_value(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidValue)
     return problem(
-        422, "Invalid input", exc.message, code=exc.rule, rule=exc.rule,
+        422,
+        "Invalid input",
+        exc.message,
+        code=exc.rule,
+        rule=exc.rule,
         errors=[{"field": exc.field, "message": exc.message, "type": exc.rule}],
     )
 
@@ -73,8 +77,12 @@ def _not_found(_: Request, exc: Exception) -> JSONResponse:
 def _stale(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StaleVersion)
     return problem(
-        412, "Precondition failed", exc.message, code="stale_version",
-        headers={"ETag": f'"{exc.current}"'}, current_version=exc.current,
+        412,
+        "Precondition failed",
+        exc.message,
+        code="stale_version",
+        headers={"ETag": f'"{exc.current}"'},
+        current_version=exc.current,
     )
 
 

@@ -19,7 +19,9 @@ Short = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 Required = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()\- ]+$")]
-Goals = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=500)]], Field(min_length=1, max_length=50)]
+Goals = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=500)]], Field(min_length=1, max_length=50)
+]
 Minutes = Annotated[int, Field(gt=0, le=24 * 60)]
 
 
@@ -48,7 +50,12 @@ class Rename(BaseModel):
 
 class RegisterVolunteer(BaseModel):
     model_config = _example(
-        {"full_name": "Wang Jianguo", "kind": "retired_teacher", "skills": ["maths", "calligraphy"], "phone": "138 0000 0000"}
+        {
+            "full_name": "Wang Jianguo",
+            "kind": "retired_teacher",
+            "skills": ["maths", "calligraphy"],
+            "phone": "138 0000 0000",
+        }
     )
     full_name: Name
     kind: VolunteerKind
@@ -85,8 +92,14 @@ class OpenCase(BaseModel):
     model_config = _example(
         {
             "station_id": "5b7f6c1e-2f0e-4b8e-9a57-7a7d0c3f1a11",
-            "youth": {"full_name": "Zhang Xiaoming", "date_of_birth": "2011-05-02", "gender": "male",
-                      "guardian_name": "Zhang Wei", "guardian_phone": "139 0000 0000", "school": "No. 3 Middle School"},
+            "youth": {
+                "full_name": "Zhang Xiaoming",
+                "date_of_birth": "2011-05-02",
+                "gender": "male",
+                "guardian_name": "Zhang Wei",
+                "guardian_phone": "139 0000 0000",
+                "school": "No. 3 Middle School",
+            },
             "category": "truancy",
             "source": "school",
             "summary": "Absent from school for three weeks; found at an internet cafe.",
@@ -100,7 +113,9 @@ class OpenCase(BaseModel):
 
 
 class RiskAssessmentBody(BaseModel):
-    model_config = _example({"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."})
+    model_config = _example(
+        {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
+    )
     instrument: Name
     score: Annotated[int, Field(ge=0, le=1000)]
     level: RiskLevel
@@ -119,8 +134,13 @@ class Assignment(BaseModel):
 
 class InterventionBody(BaseModel):
     model_config = _example(
-        {"kind": "home_visit", "occurred_at": "2026-11-20T15:30:00+08:00", "duration_minutes": 60,
-         "notes": "Met the guardian; agreed a morning routine.", "performed_by": "officer-li"}
+        {
+            "kind": "home_visit",
+            "occurred_at": "2026-11-20T15:30:00+08:00",
+            "duration_minutes": 60,
+            "notes": "Met the guardian; agreed a morning routine.",
+            "performed_by": "officer-li",
+        }
     )
     kind: InterventionKind
     occurred_at: AwareDatetime
@@ -130,7 +150,13 @@ class InterventionBody(BaseModel):
 
 
 class ConsentBody(BaseModel):
-    model_config = _example({"scope": "share school attendance with the education bureau", "granted": True, "given_by": "Zhang Wei (father)"})
+    model_config = _example(
+        {
+            "scope": "share school attendance with the education bureau",
+            "granted": True,
+            "given_by": "Zhang Wei (father)",
+        }
+    )
     scope: Name
     granted: bool
     given_by: Name
@@ -149,8 +175,12 @@ class Reason(BaseModel):
 
 class MatchPair(BaseModel):
     model_config = _example(
-        {"case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10", "volunteer_id": "8c2e7b1a-4d5f-4a3b-9c8d-1e2f3a4b5c6d",
-         "goals": ["Read one book a month"], "started_on": "2026-11-01"}
+        {
+            "case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10",
+            "volunteer_id": "8c2e7b1a-4d5f-4a3b-9c8d-1e2f3a4b5c6d",
+            "goals": ["Read one book a month"],
+            "started_on": "2026-11-01",
+        }
     )
     case_id: UUID
     volunteer_id: UUID
@@ -159,7 +189,15 @@ class MatchPair(BaseModel):
 
 
 class SessionBody(BaseModel):
-    model_config = _example({"held_on": "2026-11-15", "duration_minutes": 45, "mode": "in_person", "notes": "Homework together.", "progress": 3})
+    model_config = _example(
+        {
+            "held_on": "2026-11-15",
+            "duration_minutes": 45,
+            "mode": "in_person",
+            "notes": "Homework together.",
+            "progress": 3,
+        }
+    )
     held_on: date
     duration_minutes: Minutes
     mode: SessionMode
@@ -176,8 +214,13 @@ class GoalProgressBody(BaseModel):
 
 class MakeReferral(BaseModel):
     model_config = _example(
-        {"case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10", "to_department_id": "3f9a2c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
-         "service": "school re-entry support", "reason": "Three weeks of truancy.", "respond_by": "2026-12-05"}
+        {
+            "case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10",
+            "to_department_id": "3f9a2c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
+            "service": "school re-entry support",
+            "reason": "Three weeks of truancy.",
+            "respond_by": "2026-12-05",
+        }
     )
     case_id: UUID
     to_department_id: UUID

@@ -42,8 +42,21 @@ logger = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 
 ENUMS = [
-    Role, StationKind, StationLevel, DepartmentKind, VolunteerKind, Gender, CaseCategory, CaseSource,
-    RiskLevel, InterventionKind, CaseStatus, PairStatus, SessionMode, GoalStatus, ReferralStatus,
+    Role,
+    StationKind,
+    StationLevel,
+    DepartmentKind,
+    VolunteerKind,
+    Gender,
+    CaseCategory,
+    CaseSource,
+    RiskLevel,
+    InterventionKind,
+    CaseStatus,
+    PairStatus,
+    SessionMode,
+    GoalStatus,
+    ReferralStatus,
 ]
 VALUES = [Actor, Youth, RiskAssessment, Intervention, Consent, MentoringSession, GoalProgress, Training]
 
@@ -76,7 +89,8 @@ class BaseApp(Application[UUID]):
         if snapshot_interval > 0:
             env["IS_SNAPSHOTTING_ENABLED"] = "y"
         super().__init__(env)
-        self.snapshotting_intervals = (
+        # The interval comes from settings, so it is set per instance, not on the class.
+        self.snapshotting_intervals = (  # type: ignore[misc]
             {YouthCase: snapshot_interval, MentoringPair: snapshot_interval} if snapshot_interval > 0 else {}
         )
         self.clock = clock
@@ -99,9 +113,7 @@ class BaseApp(Application[UUID]):
         try:
             yield
         except IntegrityError as error:
-            raise ConcurrentWrite(
-                "another change to this record was saved first; reload and try again"
-            ) from error
+            raise ConcurrentWrite("another change to this record was saved first; reload and try again") from error
         except PersistenceError as error:
             logger.exception("event store failure")
             raise StoreUnavailable("the event store is unavailable; try again shortly") from error
@@ -113,7 +125,7 @@ class BaseApp(Application[UUID]):
             raise NotFound(f"{label} {record_id} has no version {version}")
         with self._store():
             try:
-                record = self.repository.get(record_id, version=version)
+                record: Aggregate = self.repository.get(record_id, version=version)
             except AggregateNotFoundError:
                 raise NotFound(f"no {label} with id {record_id}") from None
         if not isinstance(record, kind):
@@ -145,13 +157,13 @@ class BaseApp(Application[UUID]):
     def _read(self, kind: type[A], record_id: UUID, version: int | None) -> dict[str, Any]:
         return present(self._load(kind, record_id, version=version))
 
-    def _all_created(self, created_event: type[Any]) -> list[UUID]:
-        """Ids of every record whose creation event is `created_event`, oldest first.
+    def _all_created(self, kind: type[Aggregate], created_event: str) -> list[UUID]:
+        """Ids of every record of `kind` created by its event `created_event`, oldest first.
 
         A scan of the log filtered by topic: fine for the few dozen stations and
         departments a district has; the read-side projections replace it for big sets.
         """
-        topic = get_topic(created_event)
+        topic = get_topic(getattr(kind, created_event))  # the @event decorator made the class
         ids: list[UUID] = []
         start: int | None = None
         with self._store():

@@ -41,19 +41,35 @@ class CaseService(BaseApp):
         if not station.active:
             raise RuleViolation("the station is deactivated", rule="station_inactive")
         case = YouthCase.open(
-            actor=actor, station_id=station_id, youth=Youth(**{**youth, "gender": Gender(youth["gender"])}),
-            category=CaseCategory(category), source=CaseSource(source), summary=summary, now=self.clock(),
+            actor=actor,
+            station_id=station_id,
+            youth=Youth(**{**youth, "gender": Gender(youth["gender"])}),
+            category=CaseCategory(category),
+            source=CaseSource(source),
+            summary=summary,
+            now=self.clock(),
         )
         return self._save(case)
 
     def assess_risk(
-        self, actor: Actor, case_id: UUID, *, instrument: str, score: int, level: RiskLevel, notes: str,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        instrument: str,
+        score: int,
+        level: RiskLevel,
+        notes: str,
         expected_version: int | None = None,
     ) -> Written:
         assessment = RiskAssessment(instrument=instrument, score=score, level=RiskLevel(level), notes=notes)
-        return self._change(YouthCase, case_id, expected_version, lambda c: c.assess_risk(actor=actor, assessment=assessment))
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.assess_risk(actor=actor, assessment=assessment)
+        )
 
-    def set_plan(self, actor: Actor, case_id: UUID, *, goals: list[str], expected_version: int | None = None) -> Written:
+    def set_plan(
+        self, actor: Actor, case_id: UUID, *, goals: list[str], expected_version: int | None = None
+    ) -> Written:
         return self._change(YouthCase, case_id, expected_version, lambda c: c.set_plan(actor=actor, goals=goals))
 
     def assign_case(
@@ -64,24 +80,45 @@ class CaseService(BaseApp):
         )
 
     def log_intervention(
-        self, actor: Actor, case_id: UUID, *, kind: InterventionKind, occurred_at: datetime,
-        duration_minutes: int, notes: str, performed_by: str, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        kind: InterventionKind,
+        occurred_at: datetime,
+        duration_minutes: int,
+        notes: str,
+        performed_by: str,
+        expected_version: int | None = None,
     ) -> Written:
         intervention = Intervention(
-            kind=InterventionKind(kind), occurred_at=occurred_at, duration_minutes=duration_minutes, notes=notes,
+            kind=InterventionKind(kind),
+            occurred_at=occurred_at,
+            duration_minutes=duration_minutes,
+            notes=notes,
             performed_by=performed_by,
         )
         return self._change(
-            YouthCase, case_id, expected_version,
+            YouthCase,
+            case_id,
+            expected_version,
             lambda c: c.log_intervention(actor=actor, intervention=intervention, now=self.clock()),
         )
 
     def record_consent(
-        self, actor: Actor, case_id: UUID, *, scope: str, granted: bool, given_by: str,
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        scope: str,
+        granted: bool,
+        given_by: str,
         expected_version: int | None = None,
     ) -> Written:
         consent = Consent(scope=scope, granted=granted, given_by=given_by)
-        return self._change(YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent))
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent)
+        )
 
     def close_case(
         self, actor: Actor, case_id: UUID, *, outcome: str, notes: str = "", expected_version: int | None = None

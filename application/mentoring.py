@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from application.base import BaseApp, Written
 from application.cases import CaseService
@@ -41,23 +42,41 @@ class MentoringService(CaseService, BaseApp):
         return self._save(pair, slot)
 
     def log_session(
-        self, actor: Actor, pair_id: UUID, *, held_on: date, duration_minutes: int, mode: SessionMode,
-        notes: str, progress: int, expected_version: int | None = None,
+        self,
+        actor: Actor,
+        pair_id: UUID,
+        *,
+        held_on: date,
+        duration_minutes: int,
+        mode: SessionMode,
+        notes: str,
+        progress: int,
+        expected_version: int | None = None,
     ) -> Written:
         session = MentoringSession(
             held_on=held_on, duration_minutes=duration_minutes, mode=SessionMode(mode), notes=notes, progress=progress
         )
         return self._change(
-            MentoringPair, pair_id, expected_version,
+            MentoringPair,
+            pair_id,
+            expected_version,
             lambda p: p.log_session(actor=actor, session=session, now=self.clock()),
         )
 
     def update_goal(
-        self, actor: Actor, pair_id: UUID, *, goal: str, status: GoalStatus, note: str,
+        self,
+        actor: Actor,
+        pair_id: UUID,
+        *,
+        goal: str,
+        status: GoalStatus,
+        note: str,
         expected_version: int | None = None,
     ) -> Written:
         progress = GoalProgress(goal=goal, status=GoalStatus(status), note=note)
-        return self._change(MentoringPair, pair_id, expected_version, lambda p: p.update_goal(actor=actor, progress=progress))
+        return self._change(
+            MentoringPair, pair_id, expected_version, lambda p: p.update_goal(actor=actor, progress=progress)
+        )
 
     def pause_pair(self, actor: Actor, pair_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:
         return self._change(MentoringPair, pair_id, expected_version, lambda p: p.pause(actor=actor, reason=reason))
@@ -80,7 +99,7 @@ class MentoringService(CaseService, BaseApp):
         slot_id = ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id)
         with self._store():
             try:
-                slot = self.repository.get(slot_id)
+                slot: Aggregate = self.repository.get(slot_id)
             except AggregateNotFoundError:
                 return ActivePairSlot(actor=actor, case_id=case_id, volunteer_id=volunteer_id)
         assert isinstance(slot, ActivePairSlot)

@@ -19,9 +19,15 @@ class OrganisationService(BaseApp):
             parent = self._referenced(Station, parent_id, "parent_id")
             if not parent.active:
                 raise RuleViolation("the parent station is deactivated", rule="parent_station_inactive")
-        return self._save(Station.register(actor=actor, name=name, kind=StationKind(kind), level=StationLevel(level), parent_id=parent_id))
+        return self._save(
+            Station.register(
+                actor=actor, name=name, kind=StationKind(kind), level=StationLevel(level), parent_id=parent_id
+            )
+        )
 
-    def rename_station(self, actor: Actor, station_id: UUID, *, name: str, expected_version: int | None = None) -> Written:
+    def rename_station(
+        self, actor: Actor, station_id: UUID, *, name: str, expected_version: int | None = None
+    ) -> Written:
         return self._change(Station, station_id, expected_version, lambda s: s.rename(actor=actor, name=name))
 
     def deactivate_station(self, actor: Actor, station_id: UUID, *, expected_version: int | None = None) -> Written:
@@ -32,7 +38,7 @@ class OrganisationService(BaseApp):
 
     def list_stations(self) -> list[dict[str, Any]]:
         """Every station, in the order they were registered."""
-        return [self.get_station(i) for i in self._all_created(Station.Registered)]
+        return [self.get_station(i) for i in self._all_created(Station, "Registered")]
 
     def register_department(self, actor: Actor, *, name: str, kind: DepartmentKind) -> Written:
         return self._save(Department.register(actor=actor, name=name, kind=DepartmentKind(kind)))
@@ -42,7 +48,9 @@ class OrganisationService(BaseApp):
     ) -> Written:
         return self._change(Department, department_id, expected_version, lambda d: d.rename(actor=actor, name=name))
 
-    def deactivate_department(self, actor: Actor, department_id: UUID, *, expected_version: int | None = None) -> Written:
+    def deactivate_department(
+        self, actor: Actor, department_id: UUID, *, expected_version: int | None = None
+    ) -> Written:
         return self._change(Department, department_id, expected_version, lambda d: d.deactivate(actor=actor))
 
     def get_department(self, department_id: UUID, *, version: int | None = None) -> dict[str, Any]:
@@ -50,4 +58,4 @@ class OrganisationService(BaseApp):
 
     def list_departments(self) -> list[dict[str, Any]]:
         """Every department, in the order they were registered."""
-        return [self.get_department(i) for i in self._all_created(Department.Registered)]
+        return [self.get_department(i) for i in self._all_created(Department, "Registered")]

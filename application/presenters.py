@@ -55,8 +55,13 @@ def present(record: Aggregate) -> dict[str, Any]:
 @present.register
 def _station(record: Station) -> dict[str, Any]:
     return _header(record) | plain(
-        {"name": record.name, "kind": record.kind, "level": record.level,
-         "parent_id": record.parent_id, "active": record.active}
+        {
+            "name": record.name,
+            "kind": record.kind,
+            "level": record.level,
+            "parent_id": record.parent_id,
+            "active": record.active,
+        }
     )
 
 
@@ -68,43 +73,75 @@ def _department(record: Department) -> dict[str, Any]:
 @present.register
 def _volunteer(record: Volunteer) -> dict[str, Any]:
     return _header(record) | plain(
-        {"full_name": record.full_name, "kind": record.kind, "skills": record.skills,
-         "phone": record.phone, "active": record.active, "screened": record.screened,
-         "screening_notes": record.screening_notes, "trainings": record.trainings}
+        {
+            "full_name": record.full_name,
+            "kind": record.kind,
+            "skills": record.skills,
+            "phone": record.phone,
+            "active": record.active,
+            "screened": record.screened,
+            "screening_notes": record.screening_notes,
+            "trainings": record.trainings,
+        }
     )
 
 
 @present.register
 def _case(record: YouthCase) -> dict[str, Any]:
     return _header(record) | plain(
-        {"status": record.status, "station_id": record.station_id, "youth": record.youth,
-         "category": record.category, "source": record.source, "summary": record.summary,
-         "risk_level": record.risk_level, "risk_assessments": record.risk_assessments,
-         "plan": record.plan, "case_worker_id": record.case_worker_id,
-         "interventions": record.interventions, "consents": record.consents,
-         "outcome": record.outcome, "closing_notes": record.closing_notes,
-         "opened_by": record.opened_by}
+        {
+            "status": record.status,
+            "station_id": record.station_id,
+            "youth": record.youth,
+            "category": record.category,
+            "source": record.source,
+            "summary": record.summary,
+            "risk_level": record.risk_level,
+            "risk_assessments": record.risk_assessments,
+            "plan": record.plan,
+            "case_worker_id": record.case_worker_id,
+            "interventions": record.interventions,
+            "consents": record.consents,
+            "outcome": record.outcome,
+            "closing_notes": record.closing_notes,
+            "opened_by": record.opened_by,
+        }
     )
 
 
 @present.register
 def _pair(record: MentoringPair) -> dict[str, Any]:
     return _header(record) | plain(
-        {"status": record.status, "case_id": record.case_id, "volunteer_id": record.volunteer_id,
-         "started_on": record.started_on,
-         "goals": [{"goal": goal, "status": status} for goal, status in record.goals.items()],
-         "goal_notes": record.goal_notes, "sessions": record.sessions,
-         "pause_reason": record.pause_reason, "closing_reason": record.closing_reason}
+        {
+            "status": record.status,
+            "case_id": record.case_id,
+            "volunteer_id": record.volunteer_id,
+            "started_on": record.started_on,
+            "goals": [{"goal": goal, "status": status} for goal, status in record.goals.items()],
+            "goal_notes": record.goal_notes,
+            "sessions": record.sessions,
+            "pause_reason": record.pause_reason,
+            "closing_reason": record.closing_reason,
+        }
     )
 
 
 @present.register
 def _referral(record: Referral) -> dict[str, Any]:
     return _header(record) | plain(
-        {"status": record.status, "case_id": record.case_id, "from_station_id": record.from_station_id,
-         "to_department_id": record.to_department_id, "service": record.service, "reason": record.reason,
-         "respond_by": record.respond_by, "notes": record.notes, "outcome": record.outcome,
-         "decline_reason": record.decline_reason, "withdrawal_reason": record.withdrawal_reason}
+        {
+            "status": record.status,
+            "case_id": record.case_id,
+            "from_station_id": record.from_station_id,
+            "to_department_id": record.to_department_id,
+            "service": record.service,
+            "reason": record.reason,
+            "respond_by": record.respond_by,
+            "notes": record.notes,
+            "outcome": record.outcome,
+            "decline_reason": record.decline_reason,
+            "withdrawal_reason": record.withdrawal_reason,
+        }
     )
 
 

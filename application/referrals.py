@@ -23,8 +23,14 @@ class ReferralService(CaseService, BaseApp):
         if not department.active:
             raise RuleViolation("the department is deactivated", rule="department_inactive")
         referral = Referral.make(
-            actor=actor, case_id=case_id, from_station_id=case.station_id, to_department_id=to_department_id,
-            service=service, reason=reason, respond_by=respond_by, today=self.clock().date(),
+            actor=actor,
+            case_id=case_id,
+            from_station_id=case.station_id,
+            to_department_id=to_department_id,
+            service=service,
+            reason=reason,
+            respond_by=respond_by,
+            today=self.clock().date(),
         )
         return self._save(referral)
 

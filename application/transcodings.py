@@ -50,9 +50,7 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
-def register_value_types(
-    transcoder: JSONTranscoder, enums: list[type[Enum]], values: list[type]
-) -> None:
+def register_value_types(transcoder: JSONTranscoder, enums: list[type[Enum]], values: list[type]) -> None:
     transcoder.register(DateAsISO())
     for enum_class in enums:
         transcoder.register(EnumAsValue(enum_class))

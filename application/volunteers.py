@@ -17,23 +17,35 @@ class VolunteerService(BaseApp):
         self, actor: Actor, *, full_name: str, kind: VolunteerKind, skills: list[str], phone: str | None = None
     ) -> Written:
         """Add a volunteer to the registry. They may mentor once screening is passed."""
-        return self._save(Volunteer.register(actor=actor, full_name=full_name, kind=VolunteerKind(kind), skills=skills, phone=phone))
+        return self._save(
+            Volunteer.register(actor=actor, full_name=full_name, kind=VolunteerKind(kind), skills=skills, phone=phone)
+        )
 
     def screen_volunteer(
         self, actor: Actor, volunteer_id: UUID, *, passed: bool, notes: str, expected_version: int | None = None
     ) -> Written:
         return self._change(
-            Volunteer, volunteer_id, expected_version,
+            Volunteer,
+            volunteer_id,
+            expected_version,
             lambda v: v.record_screening(actor=actor, passed=passed, notes=notes),
         )
 
     def record_training(
-        self, actor: Actor, volunteer_id: UUID, *, course: str, completed_on: date, hours: Decimal,
+        self,
+        actor: Actor,
+        volunteer_id: UUID,
+        *,
+        course: str,
+        completed_on: date,
+        hours: Decimal,
         expected_version: int | None = None,
     ) -> Written:
         training = Training(course=course, completed_on=completed_on, hours=Decimal(hours))
         return self._change(
-            Volunteer, volunteer_id, expected_version,
+            Volunteer,
+            volunteer_id,
+            expected_version,
             lambda v: v.record_training(actor=actor, training=training, now=self.clock()),
         )
 

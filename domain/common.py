@@ -66,9 +66,7 @@ def require_not_future(moment: date | datetime, now: datetime, field: str) -> No
     """Refuse a date or time later than `now` (dates compare with today's date)."""
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
-            raise InvalidValue(
-                f"{field} needs a UTC offset", rule="naive_datetime", field=field
-            )
+            raise InvalidValue(f"{field} needs a UTC offset", rule="naive_datetime", field=field)
         later = moment > now
     else:
         later = moment > now.date()

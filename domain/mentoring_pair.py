@@ -84,9 +84,7 @@ class MentoringPair(Aggregate):
         cleaned = list(dict.fromkeys(goal.strip() for goal in goals if goal.strip()))
         if not cleaned:
             raise InvalidValue("a pair needs at least one goal", rule="pair_without_goals", field="goals")
-        return cls(
-            actor=actor, case_id=case_id, volunteer_id=volunteer_id, goals=cleaned, started_on=started_on
-        )
+        return cls(actor=actor, case_id=case_id, volunteer_id=volunteer_id, goals=cleaned, started_on=started_on)
 
     def log_session(self, *, actor: Actor, session: MentoringSession, now: datetime) -> None:
         if self.status is not PairStatus.ACTIVE:
@@ -95,15 +93,11 @@ class MentoringPair(Aggregate):
             )
         require_not_future(session.held_on, now, "held_on")
         if session.held_on < self.started_on:
-            raise RuleViolation(
-                "a session cannot be dated before the pair started", rule="session_before_start"
-            )
+            raise RuleViolation("a session cannot be dated before the pair started", rule="session_before_start")
         if not 1 <= session.progress <= 5:
             raise InvalidValue("progress is rated 1 to 5", rule="progress_out_of_range", field="progress")
         if session.duration_minutes <= 0:
-            raise InvalidValue(
-                "duration must be positive", rule="non_positive_duration", field="duration_minutes"
-            )
+            raise InvalidValue("duration must be positive", rule="non_positive_duration", field="duration_minutes")
         self._session_logged(actor=actor, session=session)
 
     def update_goal(self, *, actor: Actor, progress: GoalProgress) -> None:
@@ -177,9 +171,7 @@ class ActivePairSlot(Aggregate):
 
     def occupy(self, *, actor: Actor, pair_id: UUID) -> None:
         if self.pair_id is not None:
-            raise RuleViolation(
-                "this volunteer already has an open pair with this case", rule="pair_already_open"
-            )
+            raise RuleViolation("this volunteer already has an open pair with this case", rule="pair_already_open")
         self._occupied(actor=actor, pair_id=pair_id)
 
     def release(self, *, actor: Actor, pair_id: UUID) -> None:

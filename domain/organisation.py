@@ -59,9 +59,7 @@ class Organisation(Aggregate):
 
     def _require_active(self) -> None:
         if not self.active:
-            raise RuleViolation(
-                f"this {type(self).__name__.lower()} is deactivated", rule="deactivated"
-            )
+            raise RuleViolation(f"this {type(self).__name__.lower()} is deactivated", rule="deactivated")
 
     @event("Renamed")
     def _renamed(self, *, actor: Actor, name: str) -> None:

@@ -51,9 +51,7 @@ class Volunteer(Aggregate):
         cls, *, actor: Actor, full_name: str, kind: VolunteerKind, skills: list[str], phone: str | None
     ) -> Volunteer:
         cleaned = list(dict.fromkeys(skill.strip() for skill in skills if skill.strip()))
-        return cls(
-            actor=actor, full_name=require_text(full_name, "full_name"), kind=kind, skills=cleaned, phone=phone
-        )
+        return cls(actor=actor, full_name=require_text(full_name, "full_name"), kind=kind, skills=cleaned, phone=phone)
 
     @property
     def may_mentor(self) -> bool:

@@ -186,9 +186,7 @@ class YouthCase(Aggregate):
                 rule="intervention_before_opening",
             )
         if intervention.duration_minutes <= 0:
-            raise InvalidValue(
-                "duration must be positive", rule="non_positive_duration", field="duration_minutes"
-            )
+            raise InvalidValue("duration must be positive", rule="non_positive_duration", field="duration_minutes")
         self._intervention_logged(actor=actor, intervention=intervention)
 
     def record_consent(self, *, actor: Actor, consent: Consent) -> None:

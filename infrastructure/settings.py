@@ -27,7 +27,5 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema for the tables (made if missing); default: the search path.",
     )
-    snapshot_interval: int = Field(
-        default=50, ge=0, description="Snapshot cases and pairs every N events (0: never)."
-    )
+    snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
     environment: Literal["development", "production"] = "development"

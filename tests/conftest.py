@@ -86,8 +86,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     required = os.environ.get("YOUTHCARE_REQUIRE_POSTGRES") == "1"
     verdict = "FAILED: PostgreSQL is required" if required else "note"
     terminalreporter.write_line(
-        f"{verdict}: {len(_skipped_postgres)} PostgreSQL tests were skipped "
-        f"(set {PG_URL_VARIABLE} to run them)",
+        f"{verdict}: {len(_skipped_postgres)} PostgreSQL tests were skipped (set {PG_URL_VARIABLE} to run them)",
         red=required,
         yellow=not required,
     )

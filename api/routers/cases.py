@@ -27,7 +27,9 @@ def get_case(case_id: UUID, app: App, version: AtVersion = None) -> JSONResponse
 
 
 @router.post("/{case_id}/risk-assessments")
-def assess_risk(case_id: UUID, body: RiskAssessmentBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def assess_risk(
+    case_id: UUID, body: RiskAssessmentBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Record a risk assessment; the case's risk level is the latest one's."""
     return written_response(app.assess_risk(actor, case_id, **body.model_dump(), expected_version=expected))
 
@@ -39,7 +41,9 @@ def set_plan(case_id: UUID, body: Plan, app: App, actor: CurrentActor, expected:
 
 
 @router.put("/{case_id}/assignment")
-def assign_case(case_id: UUID, body: Assignment, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def assign_case(
+    case_id: UUID, body: Assignment, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Assign the case to a case worker."""
     return written_response(
         app.assign_case(actor, case_id, case_worker_id=body.case_worker_id, expected_version=expected)
@@ -47,13 +51,17 @@ def assign_case(case_id: UUID, body: Assignment, app: App, actor: CurrentActor, 
 
 
 @router.post("/{case_id}/interventions")
-def log_intervention(case_id: UUID, body: InterventionBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def log_intervention(
+    case_id: UUID, body: InterventionBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Log an intervention: not in the future, not before the case was opened."""
     return written_response(app.log_intervention(actor, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{case_id}/consents")
-def record_consent(case_id: UUID, body: ConsentBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def record_consent(
+    case_id: UUID, body: ConsentBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Record consent to share, granted or withdrawn."""
     return written_response(app.record_consent(actor, case_id, **body.model_dump(), expected_version=expected))
 

@@ -33,7 +33,9 @@ def get_station(station_id: UUID, app: App, version: AtVersion = None) -> JSONRe
 
 
 @router.put("/stations/{station_id}/name")
-def rename_station(station_id: UUID, body: Rename, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def rename_station(
+    station_id: UUID, body: Rename, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Rename an active station."""
     return written_response(app.rename_station(actor, station_id, name=body.name, expected_version=expected))
 
@@ -71,6 +73,8 @@ def rename_department(
 
 
 @router.post("/departments/{department_id}/deactivation")
-def deactivate_department(department_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def deactivate_department(
+    department_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Deactivate a department: it receives no new referrals."""
     return written_response(app.deactivate_department(actor, department_id, expected_version=expected))

@@ -27,13 +27,17 @@ def get_pair(pair_id: UUID, app: App, version: AtVersion = None) -> JSONResponse
 
 
 @router.post("/{pair_id}/sessions")
-def log_session(pair_id: UUID, body: SessionBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def log_session(
+    pair_id: UUID, body: SessionBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Log a session on an active pair: not before the start date, not in the future."""
     return written_response(app.log_session(actor, pair_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{pair_id}/goal-progress")
-def update_goal(pair_id: UUID, body: GoalProgressBody, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def update_goal(
+    pair_id: UUID, body: GoalProgressBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Update the status of one of the pair's goals."""
     return written_response(app.update_goal(actor, pair_id, **body.model_dump(), expected_version=expected))
 

@@ -33,24 +33,32 @@ def accept_referral(referral_id: UUID, app: App, actor: CurrentActor, expected: 
 
 
 @router.post("/{referral_id}/decline")
-def decline_referral(referral_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def decline_referral(
+    referral_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """The department declines a pending referral, giving the reason."""
     return written_response(app.decline_referral(actor, referral_id, reason=body.reason, expected_version=expected))
 
 
 @router.post("/{referral_id}/progress-notes")
-def note_progress(referral_id: UUID, body: ProgressNote, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def note_progress(
+    referral_id: UUID, body: ProgressNote, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Add a progress note to an open referral."""
     return written_response(app.note_referral_progress(actor, referral_id, note=body.note, expected_version=expected))
 
 
 @router.post("/{referral_id}/completion")
-def complete_referral(referral_id: UUID, body: Completion, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def complete_referral(
+    referral_id: UUID, body: Completion, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """Complete an accepted referral with its outcome."""
     return written_response(app.complete_referral(actor, referral_id, outcome=body.outcome, expected_version=expected))
 
 
 @router.post("/{referral_id}/withdrawal")
-def withdraw_referral(referral_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def withdraw_referral(
+    referral_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion
+) -> JSONResponse:
     """The station withdraws an open referral, giving the reason."""
     return written_response(app.withdraw_referral(actor, referral_id, reason=body.reason, expected_version=expected))

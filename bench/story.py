@@ -1,0 +1,64 @@
+"""Time the end-to-end story over real HTTP on SQLite and on PostgreSQL.
+
+    .venv/bin/python -m bench.story [--runs 5] [--postgres postgresql+psycopg2://...]
+
+Starts the server like `make run` on a free port, runs the story (25 writes and the
+read-back of every record) `--runs` times per store, and prints each run and the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from tests.e2e.server import running_server
+from tests.e2e.story import check_story, run_story
+
+
+def time_story(env: dict[str, str], runs: int, log: Path) -> list[float]:
+    timings = []
+    with running_server(env, log) as base_url, httpx.Client(base_url=base_url) as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            check_story(client, run_story(client))
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def report(store: str, timings: list[float]) -> None:
+    runs = ", ".join(f"{t * 1000:.0f}" for t in timings)
+    print(f"{store:<11} median {statistics.median(timings) * 1000:6.0f} ms   runs (ms): {runs}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", help="a PostgreSQL URL; a throwaway schema is used and dropped")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        report(
+            "sqlite",
+            time_story({"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}"}, args.runs, tmp / "sqlite.log"),
+        )
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
+            try:
+                report("postgresql", time_story(env, args.runs, tmp / "postgres.log"))
+            finally:
+                engine = create_engine(args.postgres)
+                with engine.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

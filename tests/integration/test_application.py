@@ -1,0 +1,262 @@
+"""The application on every store: in-memory, SQLite and PostgreSQL (see conftest STORES)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from application.app import YouthCare
+from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion
+from domain.common import Actor, InvalidValue, Role, RuleViolation
+from infrastructure.persistence import create_application
+from infrastructure.settings import Settings
+
+STAFF = Actor("officer-li", Role.STATION_STAFF)
+ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
+TODAY = date.today()
+
+
+def station(app: YouthCare) -> UUID:
+    return app.register_station(ADMIN, name="Chengguan Care Station", kind="police_care_station", level="town").id
+
+
+def department(app: YouthCare) -> UUID:
+    return app.register_department(ADMIN, name="Education Bureau", kind="education").id
+
+
+def screened_volunteer(app: YouthCare) -> UUID:
+    volunteer = app.register_volunteer(ADMIN, full_name="Wang Jianguo", kind="retired_teacher", skills=["maths"])
+    app.screen_volunteer(ADMIN, volunteer.id, passed=True, notes="interviewed")
+    return volunteer.id
+
+
+def open_case(app: YouthCare, station_id: UUID) -> UUID:
+    youth: dict[str, Any] = {"full_name": "Zhang Xiaoming", "date_of_birth": date(2011, 5, 2), "gender": "male"}
+    return app.open_case(
+        STAFF, station_id=station_id, youth=youth, category="truancy", source="school", summary="three weeks absent"
+    ).id
+
+
+def test_a_case_is_worked_and_read_back_in_full(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    app.assess_risk(STAFF, case_id, instrument="screening", score=18, level="medium", notes="")
+    app.set_plan(STAFF, case_id, goals=["back in class"])
+    app.assign_case(STAFF, case_id, case_worker_id="officer-li")
+    app.log_intervention(
+        STAFF,
+        case_id,
+        kind="home_visit",
+        occurred_at=datetime.now(timezone.utc),
+        duration_minutes=60,
+        notes="met the father",
+        performed_by="officer-li",
+    )
+    app.record_consent(STAFF, case_id, scope="share with school", granted=True, given_by="father")
+    closed = app.close_case(STAFF, case_id, outcome="attending again", notes="")
+
+    case = app.get_case(case_id)
+    assert closed.version == 7 and case["version"] == 7
+    assert case["status"] == "closed" and case["outcome"] == "attending again"
+    assert case["risk_level"] == "medium" and case["plan"] == ["back in class"]
+    assert case["case_worker_id"] == "officer-li"
+    assert [i["kind"] for i in case["interventions"]] == ["home_visit"]
+    assert case["consents"] == [{"scope": "share with school", "granted": True, "given_by": "father"}]
+    assert case["youth"]["date_of_birth"] == "2011-05-02"
+
+
+def test_positions_grow_with_every_write(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    first = app.set_plan(STAFF, case_id, goals=["a"])
+    second = app.set_plan(STAFF, case_id, goals=["b"])
+    assert second.position > first.position > 0
+
+
+def test_every_past_version_reads_as_it_stood_across_snapshots(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    for n in range(1, 8):  # the fixtures snapshot every 3 events
+        app.set_plan(STAFF, case_id, goals=[f"goal {n}"])
+    for version in range(2, 9):
+        assert app.get_case(case_id, version=version)["plan"] == [f"goal {version - 1}"]
+    assert app.get_case(case_id, version=1)["plan"] == []
+    with pytest.raises(NotFound):
+        app.get_case(case_id, version=9)
+
+
+def test_a_stale_expected_version_is_refused_and_nothing_is_written(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    app.set_plan(STAFF, case_id, goals=["a"])
+    with pytest.raises(StaleVersion):
+        app.set_plan(STAFF, case_id, goals=["b"], expected_version=1)
+    assert app.get_case(case_id)["plan"] == ["a"]
+    assert app.set_plan(STAFF, case_id, goals=["c"], expected_version=2).version == 3
+
+
+def test_a_write_that_loses_a_race_is_a_conflict_and_the_winner_is_kept(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    original_get = app.repository.get
+    raced = []
+
+    def get_then_let_another_writer_in(record_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        record = original_get(record_id, *args, **kwargs)
+        if record_id == case_id and not raced:
+            raced.append(True)
+            app.assign_case(STAFF, case_id, case_worker_id="the-winner")
+        return record
+
+    app.repository.get = get_then_let_another_writer_in  # type: ignore[method-assign]
+    with pytest.raises(ConcurrentWrite):
+        app.assign_case(STAFF, case_id, case_worker_id="the-loser")
+    app.repository.get = original_get  # type: ignore[method-assign]
+    case = app.get_case(case_id)
+    assert case["version"] == 2 and case["case_worker_id"] == "the-winner"
+
+
+def test_a_case_needs_an_existing_active_station(app: YouthCare) -> None:
+    with pytest.raises(ReferenceNotFound) as missing:
+        open_case(app, uuid4())
+    assert missing.value.field == "station_id"
+    station_id = station(app)
+    app.deactivate_station(ADMIN, station_id)
+    with pytest.raises(RuleViolation) as inactive:
+        open_case(app, station_id)
+    assert inactive.value.rule == "station_inactive"
+
+
+def test_a_pair_needs_an_open_case_and_an_active_screened_volunteer(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    unscreened = app.register_volunteer(ADMIN, full_name="Li Hua", kind="university_student", skills=[]).id
+    with pytest.raises(RuleViolation, match="screening") as error:
+        app.match_pair(STAFF, case_id=case_id, volunteer_id=unscreened, goals=["g"], started_on=TODAY)
+    assert error.value.rule == "volunteer_not_screened"
+
+    volunteer_id = screened_volunteer(app)
+    app.deactivate_volunteer(ADMIN, volunteer_id)
+    with pytest.raises(RuleViolation) as inactive:
+        app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["g"], started_on=TODAY)
+    assert inactive.value.rule == "volunteer_inactive"
+
+    app.reactivate_volunteer(ADMIN, volunteer_id)
+    app.close_case(STAFF, case_id, outcome="moved away")
+    with pytest.raises(RuleViolation) as closed:
+        app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["g"], started_on=TODAY)
+    assert closed.value.rule == "case_closed"
+
+
+def test_one_open_pair_per_case_and_volunteer_until_it_closes(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    volunteer_id = screened_volunteer(app)
+    first = app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["read"], started_on=TODAY)
+    app.pause_pair(STAFF, first.id, reason="exams")
+    with pytest.raises(RuleViolation) as error:
+        app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["read"], started_on=TODAY)
+    assert error.value.rule == "pair_already_open"
+
+    other_case = open_case(app, station(app))
+    assert app.match_pair(STAFF, case_id=other_case, volunteer_id=volunteer_id, goals=["g"], started_on=TODAY)
+
+    app.close_pair(STAFF, first.id, reason="goals met")
+    second = app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["write"], started_on=TODAY)
+    assert app.get_pair(second.id)["status"] == "active"
+    assert app.get_pair(first.id)["status"] == "closed"
+
+
+def test_a_pair_logs_sessions_and_goal_progress(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    pair = app.match_pair(
+        STAFF,
+        case_id=case_id,
+        volunteer_id=screened_volunteer(app),
+        goals=["read"],
+        started_on=TODAY - timedelta(days=7),
+    )
+    for days_ago in (6, 3, 0):
+        app.log_session(
+            STAFF,
+            pair.id,
+            held_on=TODAY - timedelta(days=days_ago),
+            duration_minutes=45,
+            mode="in_person",
+            notes="",
+            progress=3,
+        )
+    app.update_goal(STAFF, pair.id, goal="read", status="achieved", note="finished the book")
+    read = app.get_pair(pair.id)
+    assert len(read["sessions"]) == 3
+    assert read["goals"] == [{"goal": "read", "status": "achieved"}]
+    with pytest.raises(InvalidValue):
+        app.log_session(
+            STAFF, pair.id, held_on=TODAY + timedelta(days=1), duration_minutes=5, mode="phone", notes="", progress=3
+        )
+
+
+def test_a_referral_runs_from_station_to_department_and_back(app: YouthCare) -> None:
+    station_id = station(app)
+    case_id = open_case(app, station_id)
+    department_id = department(app)
+    made = app.make_referral(
+        STAFF,
+        case_id=case_id,
+        to_department_id=department_id,
+        service="school re-entry",
+        reason="truancy",
+        respond_by=TODAY + timedelta(days=10),
+    )
+    app.accept_referral(ADMIN, made.id)
+    app.note_referral_progress(ADMIN, made.id, note="teacher assigned")
+    app.complete_referral(ADMIN, made.id, outcome="re-enrolled")
+    referral = app.get_referral(made.id)
+    assert referral["status"] == "completed" and referral["from_station_id"] == str(station_id)
+    assert referral["notes"] == ["teacher assigned"] and referral["outcome"] == "re-enrolled"
+    with pytest.raises(RuleViolation):
+        app.withdraw_referral(STAFF, made.id, reason="too late")
+
+
+def test_a_referral_needs_an_active_department(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    department_id = department(app)
+    app.deactivate_department(ADMIN, department_id)
+    with pytest.raises(RuleViolation) as error:
+        app.make_referral(
+            STAFF, case_id=case_id, to_department_id=department_id, service="s", reason="r", respond_by=TODAY
+        )
+    assert error.value.rule == "department_inactive"
+    with pytest.raises(ReferenceNotFound):
+        app.make_referral(STAFF, case_id=case_id, to_department_id=uuid4(), service="s", reason="r", respond_by=TODAY)
+
+
+def test_stations_and_departments_are_listed_in_registration_order(app: YouthCare) -> None:
+    first = station(app)
+    second = app.register_station(
+        ADMIN, name="Village point", kind="tutoring_station", level="village", parent_id=first
+    ).id
+    department_id = department(app)
+    assert [s["id"] for s in app.list_stations()] == [str(first), str(second)]
+    assert [d["id"] for d in app.list_departments()] == [str(department_id)]
+    with pytest.raises(ReferenceNotFound):
+        app.register_station(ADMIN, name="x", kind="tutoring_station", level="village", parent_id=uuid4())
+
+
+def test_a_record_of_another_type_is_not_found(app: YouthCare) -> None:
+    station_id = station(app)
+    with pytest.raises(NotFound):
+        app.get_case(station_id)
+    with pytest.raises(NotFound):
+        app.close_case(STAFF, station_id, outcome="x")
+
+
+def test_every_event_is_kept_after_a_restart(store_settings: Settings) -> None:
+    if store_settings.database_url.get_secret_value() == "memory://":
+        pytest.skip("the in-memory store keeps nothing across processes by design")
+    first = create_application(store_settings)
+    case_id = open_case(first, station(first))
+    first.set_plan(STAFF, case_id, goals=["a"])
+    first.close()
+    second = create_application(store_settings)
+    try:
+        assert second.get_case(case_id)["plan"] == ["a"]
+        assert second.get_case(case_id)["version"] == 2
+    finally:
+        second.close()

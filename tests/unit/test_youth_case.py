@@ -1,0 +1,311 @@
+"""A youth case: opened, assessed, planned, worked, closed and reopened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from domain.common import Actor, InvalidValue, Role, RuleViolation
+from domain.youth_case import (
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    Consent,
+    Gender,
+    Intervention,
+    InterventionKind,
+    RiskAssessment,
+    RiskLevel,
+    Youth,
+    YouthCase,
+)
+
+ACTOR = Actor("staff-1", Role.STATION_STAFF)
+WORKER = Actor("worker-7", Role.MENTOR)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def youth(full_name: str = "Zhang Min", date_of_birth: date = date(2010, 5, 17)) -> Youth:
+    return Youth(full_name=full_name, date_of_birth=date_of_birth, gender=Gender.FEMALE)
+
+
+def open_case(summary: str = "Missed three weeks of school", who: Youth | None = None) -> YouthCase:
+    return YouthCase.open(
+        actor=ACTOR,
+        station_id=uuid4(),
+        youth=who or youth(),
+        category=CaseCategory.TRUANCY,
+        source=CaseSource.SCHOOL,
+        summary=summary,
+        now=utc_now(),
+    )
+
+
+def closed_case() -> YouthCase:
+    case = open_case()
+    case.close(actor=ACTOR, outcome="Back in school", notes="")
+    return case
+
+
+def intervention(occurred_at: datetime, duration_minutes: int = 45) -> Intervention:
+    return Intervention(
+        kind=InterventionKind.HOME_VISIT,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        notes="met the grandmother",
+        performed_by="worker-7",
+    )
+
+
+def assessment(score: int = 12, level: RiskLevel = RiskLevel.MEDIUM, instrument: str = "YLS/CMI") -> RiskAssessment:
+    return RiskAssessment(instrument=instrument, score=score, level=level, notes="")
+
+
+def consent(scope: str = "share with school", given_by: str = "mother") -> Consent:
+    return Consent(scope=scope, granted=True, given_by=given_by)
+
+
+def log(case: YouthCase, after_opening: timedelta, duration_minutes: int = 45) -> None:
+    """Log an intervention `after_opening` the case's opening, an hour after opening."""
+    occurred_at = case.created_on + after_opening
+    case.log_intervention(
+        actor=WORKER, intervention=intervention(occurred_at, duration_minutes), now=case.created_on + timedelta(hours=1)
+    )
+
+
+def replay(events: Sequence[Any]) -> YouthCase:
+    copy = None
+    for event in events:
+        copy = event.mutate(copy)
+    assert isinstance(copy, YouthCase)
+    return copy
+
+
+def test_opening_a_case_records_the_youth_and_who_opened_it() -> None:
+    case = open_case(summary="  Missed three weeks of school  ")
+
+    events = case.collect_events()
+
+    assert [type(e).__name__ for e in events] == ["Opened"]
+    assert events[0].actor == ACTOR
+    assert case.opened_by == ACTOR
+    assert case.status is CaseStatus.OPEN
+    assert case.summary == "Missed three weeks of school"
+    assert case.youth == youth()
+    assert case.category is CaseCategory.TRUANCY
+    assert case.risk_level is None
+
+
+@pytest.mark.parametrize(
+    ("make", "rule", "field"),
+    [
+        (lambda: open_case(summary="   "), "blank_text", "summary"),
+        (lambda: open_case(who=youth(full_name=" ")), "blank_text", "youth.full_name"),
+        (
+            lambda: open_case(who=youth(date_of_birth=utc_now().date() + timedelta(days=2))),
+            "dated_in_future",
+            "youth.date_of_birth",
+        ),
+    ],
+    ids=["blank_summary", "blank_youth_name", "born_in_future"],
+)
+def test_a_case_is_not_opened_with_wrong_values(make: Callable[[], YouthCase], rule: str, field: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        make()
+
+    assert caught.value.rule == rule
+    assert caught.value.field == field
+
+
+def test_each_command_records_its_event_with_the_actor() -> None:
+    case = open_case()
+    case.collect_events()
+    commands: list[tuple[str, Callable[[], None]]] = [
+        ("RiskAssessed", lambda: case.assess_risk(actor=WORKER, assessment=assessment())),
+        ("PlanSet", lambda: case.set_plan(actor=WORKER, goals=["Attend school"])),
+        ("Assigned", lambda: case.assign(actor=WORKER, case_worker_id="worker-7")),
+        ("InterventionLogged", lambda: log(case, timedelta(minutes=5))),
+        ("ConsentRecorded", lambda: case.record_consent(actor=WORKER, consent=consent())),
+        ("Closed", lambda: case.close(actor=WORKER, outcome="Back in school", notes="")),
+        ("Reopened", lambda: case.reopen(actor=WORKER, reason="Truant again")),
+    ]
+
+    for name, command in commands:
+        command()
+        events = case.collect_events()
+        assert [type(e).__name__ for e in events] == [name]
+        assert events[0].actor == WORKER
+
+
+def test_a_worked_case_is_rebuilt_by_replaying_its_events() -> None:
+    case = open_case()
+    case.assess_risk(actor=WORKER, assessment=assessment(level=RiskLevel.HIGH))
+    case.set_plan(actor=WORKER, goals=["  Attend school ", "", "  ", "Family talks"])
+    case.assign(actor=ACTOR, case_worker_id="  worker-7 ")
+    log(case, timedelta(minutes=5))
+    case.record_consent(actor=WORKER, consent=consent())
+    case.close(actor=ACTOR, outcome="  Back in school ", notes="  stable  ")
+
+    copy = replay(case.collect_events())
+
+    assert case.plan == ["Attend school", "Family talks"]
+    assert case.case_worker_id == "worker-7"
+    assert case.outcome == "Back in school"
+    assert case.closing_notes == "stable"
+    for attribute in (
+        "id", "version", "status", "youth", "plan", "case_worker_id", "risk_assessments",
+        "interventions", "consents", "outcome", "closing_notes", "reopen_reasons", "opened_by",
+    ):
+        assert getattr(copy, attribute) == getattr(case, attribute), attribute
+    assert copy.version == 7
+
+
+def test_the_risk_level_is_that_of_the_latest_assessment() -> None:
+    case = open_case()
+
+    case.assess_risk(actor=WORKER, assessment=assessment(level=RiskLevel.HIGH))
+    case.assess_risk(actor=WORKER, assessment=assessment(level=RiskLevel.LOW))
+
+    assert case.risk_level is RiskLevel.LOW
+    assert len(case.risk_assessments) == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "rule", "field"),
+    [
+        (lambda c: c.assess_risk(actor=WORKER, assessment=assessment(score=-1)), "negative_score", "score"),
+        (lambda c: c.assess_risk(actor=WORKER, assessment=assessment(instrument=" ")), "blank_text", "instrument"),
+        (lambda c: c.set_plan(actor=WORKER, goals=[]), "plan_without_goals", "goals"),
+        (lambda c: c.set_plan(actor=WORKER, goals=["", "  ", "\t"]), "plan_without_goals", "goals"),
+        (lambda c: c.assign(actor=WORKER, case_worker_id="  "), "blank_text", "case_worker_id"),
+        (lambda c: c.record_consent(actor=WORKER, consent=consent(scope=" ")), "blank_text", "scope"),
+        (lambda c: c.record_consent(actor=WORKER, consent=consent(given_by="")), "blank_text", "given_by"),
+        (lambda c: c.close(actor=WORKER, outcome="   ", notes="gave up"), "blank_text", "outcome"),
+        (lambda c: log(c, timedelta(minutes=5), duration_minutes=0), "non_positive_duration", "duration_minutes"),
+    ],
+    ids=[
+        "negative_score", "blank_instrument", "no_goals", "blank_goals", "blank_case_worker",
+        "blank_consent_scope", "blank_consent_giver", "blank_outcome", "zero_duration",
+    ],
+)
+def test_an_open_case_refuses_wrong_values(command: Callable[[YouthCase], None], rule: str, field: str) -> None:
+    case = open_case()
+    case.collect_events()
+
+    with pytest.raises(InvalidValue) as caught:
+        command(case)
+
+    assert caught.value.rule == rule
+    assert caught.value.field == field
+    assert case.collect_events() == []
+    assert case.status is CaseStatus.OPEN
+
+
+def test_an_intervention_dated_in_the_future_is_refused() -> None:
+    case = open_case()
+
+    with pytest.raises(InvalidValue) as caught:
+        log(case, timedelta(hours=1, minutes=1))
+
+    assert caught.value.rule == "dated_in_future"
+    assert caught.value.field == "occurred_at"
+    assert case.interventions == []
+
+
+def test_an_intervention_dated_before_the_case_was_opened_is_refused() -> None:
+    case = open_case()
+
+    with pytest.raises(RuleViolation) as caught:
+        log(case, -timedelta(minutes=1))
+
+    assert caught.value.rule == "intervention_before_opening"
+    assert case.interventions == []
+
+
+def test_an_intervention_at_the_moment_of_opening_is_accepted() -> None:
+    case = open_case()
+
+    log(case, timedelta(0))
+
+    assert [i.occurred_at for i in case.interventions] == [case.created_on]
+
+
+def test_an_intervention_without_a_utc_offset_is_refused() -> None:
+    case = open_case()
+    naive = (case.created_on + timedelta(minutes=5)).replace(tzinfo=None)
+
+    with pytest.raises(InvalidValue) as caught:
+        case.log_intervention(actor=WORKER, intervention=intervention(naive), now=utc_now())
+
+    assert caught.value.rule == "naive_datetime"
+    assert caught.value.field == "occurred_at"
+
+
+CLOSED_CASE_COMMANDS: dict[str, Callable[[YouthCase], None]] = {
+    "assess_risk": lambda c: c.assess_risk(actor=WORKER, assessment=assessment()),
+    "set_plan": lambda c: c.set_plan(actor=WORKER, goals=["Attend school"]),
+    "assign": lambda c: c.assign(actor=WORKER, case_worker_id="worker-7"),
+    "log_intervention": lambda c: log(c, timedelta(minutes=5)),
+    "record_consent": lambda c: c.record_consent(actor=WORKER, consent=consent()),
+    "close": lambda c: c.close(actor=WORKER, outcome="Closed again", notes=""),
+}
+
+
+@pytest.mark.parametrize("command", CLOSED_CASE_COMMANDS.values(), ids=list(CLOSED_CASE_COMMANDS))
+def test_a_closed_case_takes_nothing_but_reopening(command: Callable[[YouthCase], None]) -> None:
+    case = closed_case()
+    case.collect_events()
+
+    with pytest.raises(RuleViolation) as caught:
+        command(case)
+
+    assert caught.value.rule == "case_closed"
+    assert case.collect_events() == []
+    assert case.status is CaseStatus.CLOSED
+    assert case.outcome == "Back in school"
+
+
+def test_reopening_a_closed_case_clears_the_outcome_and_keeps_the_reason() -> None:
+    case = closed_case()
+
+    case.reopen(actor=WORKER, reason="  Truant again  ")
+
+    assert case.status is CaseStatus.OPEN
+    assert case.outcome is None
+    assert case.closing_notes is None
+    assert case.reopen_reasons == ["Truant again"]
+    case.assign(actor=WORKER, case_worker_id="worker-9")
+    assert case.case_worker_id == "worker-9"
+    copy = replay(case.collect_events())
+    assert copy.status is CaseStatus.OPEN
+    assert copy.reopen_reasons == ["Truant again"]
+    assert copy.outcome is None
+
+
+def test_an_open_case_cannot_be_reopened() -> None:
+    case = open_case()
+    case.collect_events()
+
+    with pytest.raises(RuleViolation) as caught:
+        case.reopen(actor=WORKER, reason="just because")
+
+    assert caught.value.rule == "case_not_closed"
+    assert case.collect_events() == []
+
+
+def test_reopening_needs_a_reason() -> None:
+    case = closed_case()
+
+    with pytest.raises(InvalidValue) as caught:
+        case.reopen(actor=WORKER, reason="  ")
+
+    assert caught.value.rule == "blank_text"
+    assert caught.value.field == "reason"
+    assert case.status is CaseStatus.CLOSED
