@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 
+MAX_VERSION = 2**31 - 1  # the stores keep versions as 32-bit integers
+
 ENUMS = [
     Role,
     StationKind,
@@ -121,7 +123,7 @@ class BaseApp(Application[UUID]):
     def _load(self, kind: type[A], record_id: UUID, *, version: int | None = None) -> A:
         """The record of type `kind`, at `version` if given; NotFound otherwise."""
         label = kind.__name__
-        if version is not None and version < 1:
+        if version is not None and not 1 <= version <= MAX_VERSION:
             raise NotFound(f"{label} {record_id} has no version {version}")
         with self._store():
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,7 +13,7 @@ from application.app import YouthCare
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion
 from domain.common import Actor, InvalidValue, Role, RuleViolation
 from infrastructure.persistence import create_application
-from infrastructure.settings import Settings
+from tests.conftest import settings_for
 
 STAFF = Actor("officer-li", Role.STATION_STAFF)
 ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
@@ -247,16 +248,23 @@ def test_a_record_of_another_type_is_not_found(app: YouthCare) -> None:
         app.close_case(STAFF, station_id, outcome="x")
 
 
-def test_every_event_is_kept_after_a_restart(store_settings: Settings) -> None:
-    if store_settings.database_url.get_secret_value() == "memory://":
-        pytest.skip("the in-memory store keeps nothing across processes by design")
-    first = create_application(store_settings)
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_every_event_is_kept_after_a_restart(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    settings = settings_for(store, tmp_path, request)
+    first = create_application(settings)
     case_id = open_case(first, station(first))
     first.set_plan(STAFF, case_id, goals=["a"])
     first.close()
-    second = create_application(store_settings)
+    second = create_application(settings)
     try:
         assert second.get_case(case_id)["plan"] == ["a"]
         assert second.get_case(case_id)["version"] == 2
     finally:
         second.close()
+
+
+def test_a_version_beyond_what_any_store_can_hold_is_simply_not_found(app: YouthCare) -> None:
+    station_id = station(app)
+    for version in (0, 2**31, 10**30):
+        with pytest.raises(NotFound):
+            app.get_station(station_id, version=version)
