@@ -107,11 +107,13 @@ class MentoringPair(Aggregate):
         self._goal_progress_updated(actor=actor, progress=progress)
 
     def pause(self, *, actor: Actor, reason: str) -> None:
+        self._require_not_closed()
         if self.status is not PairStatus.ACTIVE:
             raise RuleViolation("only an active pair can be paused", rule="pair_not_active")
         self._paused(actor=actor, reason=require_text(reason, "reason"))
 
     def resume(self, *, actor: Actor) -> None:
+        self._require_not_closed()
         if self.status is not PairStatus.PAUSED:
             raise RuleViolation("only a paused pair can be resumed", rule="pair_not_paused")
         self._resumed(actor=actor)
