@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from application.errors import (
     ConcurrentWrite,
@@ -88,7 +89,7 @@ def _stale(_: Request, exc: Exception) -> JSONResponse:
 
 def _conflict(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConcurrentWrite)
-    return problem(409, "Concurrent write", exc.message, code="concurrent_write")
+    return problem(409, "Concurrent write", exc.message, code="concurrent_write", rule="concurrent_write")
 
 
 def _unavailable(_: Request, exc: Exception) -> JSONResponse:
@@ -96,11 +97,25 @@ def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return problem(503, "Service unavailable", exc.message, code="store_unavailable", headers={"Retry-After": "5"})
 
 
-def _http(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method any route serves at this path (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else "request refused"
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return problem(exc.status_code, detail, detail, code=code, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(exc.status_code, detail, detail, code=code, headers=headers)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.main import create_app
 from tests.api.conftest import (
     CASE,
     YOUTH,
     create_case,
+    create_department,
     create_station,
     created,
     now_iso,
@@ -20,31 +23,60 @@ from tests.api.conftest import (
     problem,
     version_of,
 )
+from tests.conftest import settings_for
 
 RISK = {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
 CONSENT = {"scope": "share attendance with the education bureau", "granted": True, "given_by": "Zhang Wei (father)"}
 
 
 def intervention() -> dict[str, Any]:
-    return {"kind": "home_visit", "occurred_at": now_iso(), "duration_minutes": 60,
-            "notes": "Met the guardian.", "performed_by": "officer-li"}
+    return {
+        "kind": "home_visit",
+        "occurred_at": now_iso(),
+        "duration_minutes": 60,
+        "notes": "Met the guardian.",
+        "performed_by": "officer-li",
+    }
 
 
 # (method, path suffix, body maker, what the answered case shows)
 CASE_WORK: list[Any] = [
-    pytest.param("post", "risk-assessments", lambda: RISK,
-                 lambda c: c["risk_level"] == "medium" and c["risk_assessments"][0]["score"] == 18, id="risk"),
-    pytest.param("put", "plan", lambda: {"goals": ["Back in class", "Weekly mentor contact"]},
-                 lambda c: c["plan"] == ["Back in class", "Weekly mentor contact"], id="plan"),
-    pytest.param("put", "assignment", lambda: {"case_worker_id": "officer-li"},
-                 lambda c: c["case_worker_id"] == "officer-li", id="assignment"),
-    pytest.param("post", "interventions", intervention,
-                 lambda c: [(i["kind"], i["duration_minutes"]) for i in c["interventions"]] == [("home_visit", 60)],
-                 id="intervention"),
-    pytest.param("post", "consents", lambda: CONSENT,
-                 lambda c: c["consents"] == [CONSENT], id="consent"),
-    pytest.param("post", "closure", lambda: {"outcome": "Back in school", "notes": "two months clean"},
-                 lambda c: c["status"] == "closed" and c["outcome"] == "Back in school", id="closure"),
+    pytest.param(
+        "post",
+        "risk-assessments",
+        lambda: RISK,
+        lambda c: c["risk_level"] == "medium" and c["risk_assessments"][0]["score"] == 18,
+        id="risk",
+    ),
+    pytest.param(
+        "put",
+        "plan",
+        lambda: {"goals": ["Back in class", "Weekly mentor contact"]},
+        lambda c: c["plan"] == ["Back in class", "Weekly mentor contact"],
+        id="plan",
+    ),
+    pytest.param(
+        "put",
+        "assignment",
+        lambda: {"case_worker_id": "officer-li"},
+        lambda c: c["case_worker_id"] == "officer-li",
+        id="assignment",
+    ),
+    pytest.param(
+        "post",
+        "interventions",
+        intervention,
+        lambda c: [(i["kind"], i["duration_minutes"]) for i in c["interventions"]] == [("home_visit", 60)],
+        id="intervention",
+    ),
+    pytest.param("post", "consents", lambda: CONSENT, lambda c: c["consents"] == [CONSENT], id="consent"),
+    pytest.param(
+        "post",
+        "closure",
+        lambda: {"outcome": "Back in school", "notes": "two months clean"},
+        lambda c: c["status"] == "closed" and c["outcome"] == "Back in school",
+        id="closure",
+    ),
 ]
 
 
@@ -152,11 +184,31 @@ def test_a_case_at_a_deactivated_station_is_refused(client: TestClient) -> None:
     assert refused["rule"] == "station_inactive"
 
 
+def test_a_case_naming_a_department_as_its_station_is_invalid_input(client: TestClient) -> None:
+    department = create_department(client)
+
+    refused = problem(client.post("/cases", json={**CASE, "station_id": department["id"]}), 422)
+
+    assert [e["field"] for e in refused["errors"]] == ["station_id"]
+    assert refused["rule"] == "unknown_reference"
+
+
+def test_a_youth_born_in_the_future_is_invalid_input(client: TestClient) -> None:
+    station = create_station(client)
+    youth = {**YOUTH, "date_of_birth": (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()}
+
+    refused = problem(client.post("/cases", json={**CASE, "station_id": station["id"], "youth": youth}), 422)
+
+    assert [e["field"] for e in refused["errors"]] == ["youth.date_of_birth"]
+
+
 def test_an_intervention_dated_before_the_case_was_opened_is_refused(client: TestClient) -> None:
     case = create_case(client)
     yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
 
-    refused = problem(client.post(f"/cases/{case['id']}/interventions", json={**intervention(), "occurred_at": yesterday}), 409)
+    response = client.post(f"/cases/{case['id']}/interventions", json={**intervention(), "occurred_at": yesterday})
+
+    refused = problem(response, 409)
 
     assert refused["rule"] == "intervention_before_opening"
     assert version_of(client, f"/cases/{case['id']}") == 1
@@ -166,7 +218,9 @@ def test_an_intervention_dated_in_the_future_is_refused(client: TestClient) -> N
     case = create_case(client)
     tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
 
-    refused = problem(client.post(f"/cases/{case['id']}/interventions", json={**intervention(), "occurred_at": tomorrow}), 422)
+    response = client.post(f"/cases/{case['id']}/interventions", json={**intervention(), "occurred_at": tomorrow})
+
+    refused = problem(response, 422)
 
     assert [e["field"] for e in refused["errors"]] == ["occurred_at"]
     assert version_of(client, f"/cases/{case['id']}") == 1
@@ -199,3 +253,14 @@ def test_version_zero_is_invalid_input(client: TestClient) -> None:
     body = problem(client.get(f"/cases/{case['id']}", params={"version": 0}), 422)
 
     assert [e["field"] for e in body["errors"]] == ["version"]
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("version", [2**31, 2**63, 10**30])
+def test_a_version_too_big_for_the_store_is_not_found(
+    store: str, version: int, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with TestClient(create_app(settings_for(store, tmp_path, request)), raise_server_exceptions=False) as client:
+        case = create_case(client)
+
+        problem(client.get(f"/cases/{case['id']}", params={"version": version}), 404)

@@ -16,7 +16,10 @@ from tests.api.conftest import (
     version_of,
 )
 
-ORGANISATIONS = [pytest.param("stations", STATION, id="station"), pytest.param("departments", DEPARTMENT, id="department")]
+ORGANISATIONS = [
+    pytest.param("stations", STATION, id="station"),
+    pytest.param("departments", DEPARTMENT, id="department"),
+]
 
 
 def test_registering_a_station_answers_201_with_the_new_station(client: TestClient) -> None:
@@ -67,7 +70,11 @@ def test_a_registered_organisation_reads_back_with_its_etag(client: TestClient, 
     read = ok(response)
     assert response.headers["etag"] == '"1"'
     assert {key: read[key] for key in ("id", "version", "name", "kind", "active")} == {
-        "id": record["id"], "version": 1, "name": body["name"], "kind": body["kind"], "active": True,
+        "id": record["id"],
+        "version": 1,
+        "name": body["name"],
+        "kind": body["kind"],
+        "active": True,
     }
 
 
@@ -153,10 +160,19 @@ def test_an_organisation_reads_as_it_stood_at_a_past_version(client: TestClient,
     problem(client.get(f"/{collection}/{record['id']}", params={"version": 4}), 404)
 
 
-def test_a_department_can_be_registered_after_a_station_of_the_same_name(client: TestClient) -> None:
+def test_stations_and_departments_are_listed_apart_even_with_the_same_name(client: TestClient) -> None:
     station = create_station(client, name="Youth Care Studio")
     department = create_department(client, name="Youth Care Studio", kind="youth_care_studio")
 
     assert department["id"] != station["id"]
     assert [item["id"] for item in client.get("/stations").json()["items"]] == [station["id"]]
     assert [item["id"] for item in client.get("/departments").json()["items"]] == [department["id"]]
+
+
+def test_a_chinese_name_reads_back_unchanged(client: TestClient) -> None:
+    station = create_station(client, name="城关派出所关爱站")
+
+    renamed = ok(client.put(f"/stations/{station['id']}/name", json={"name": "城关关爱站（东）"}))
+
+    assert station["name"] == "城关派出所关爱站"
+    assert ok(client.get(f"/stations/{station['id']}"))["name"] == renamed["name"] == "城关关爱站（东）"

@@ -8,7 +8,11 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import TODAY, VOLUNTEER, create_volunteer, created, ok, problem, version_of
 
-TRAINING = {"course": "Mentoring at-risk youth, level 1", "completed_on": (TODAY - timedelta(days=60)).isoformat(), "hours": 6}
+TRAINING = {
+    "course": "Mentoring at-risk youth, level 1",
+    "completed_on": (TODAY - timedelta(days=60)).isoformat(),
+    "hours": 6,
+}
 
 
 def test_registering_a_volunteer_answers_201_with_an_unscreened_active_volunteer(client: TestClient) -> None:
@@ -58,7 +62,9 @@ def test_a_recorded_training_is_listed_on_the_volunteer(client: TestClient) -> N
 
     trained = ok(client.post(f"/volunteers/{volunteer['id']}/trainings", json=TRAINING))
 
-    assert trained["trainings"] == [{"course": TRAINING["course"], "completed_on": TRAINING["completed_on"], "hours": 6}]
+    assert trained["trainings"] == [
+        {"course": TRAINING["course"], "completed_on": TRAINING["completed_on"], "hours": 6},
+    ]
     assert trained["version"] == 2
     assert trained["position"] > volunteer["position"]
 

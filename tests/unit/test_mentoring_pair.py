@@ -33,8 +33,11 @@ def started() -> date:
 
 def match(goals: list[str] | None = None) -> MentoringPair:
     return MentoringPair.match(
-        actor=ACTOR, case_id=uuid4(), volunteer_id=uuid4(),
-        goals=["Read a book a month", "Join a club"] if goals is None else goals, started_on=started(),
+        actor=ACTOR,
+        case_id=uuid4(),
+        volunteer_id=uuid4(),
+        goals=["Read a book a month", "Join a club"] if goals is None else goals,
+        started_on=started(),
     )
 
 

@@ -23,9 +23,7 @@ OTHER = Actor("coordinator-2", Role.COORDINATOR)
 
 
 def register_station(name: str = "North Police Care Station") -> Station:
-    return Station.register(
-        actor=ACTOR, name=name, kind=StationKind.POLICE_CARE_STATION, level=StationLevel.DISTRICT
-    )
+    return Station.register(actor=ACTOR, name=name, kind=StationKind.POLICE_CARE_STATION, level=StationLevel.DISTRICT)
 
 
 def register_department(name: str = "Education Bureau") -> Department:

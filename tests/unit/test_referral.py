@@ -22,8 +22,14 @@ def today() -> date:
 
 def make(respond_by: date | None = None, service: str = "School re-entry", reason: str = "Truancy") -> Referral:
     return Referral.make(
-        actor=STATION, case_id=uuid4(), from_station_id=uuid4(), to_department_id=uuid4(), service=service,
-        reason=reason, respond_by=today() + timedelta(days=7) if respond_by is None else respond_by, today=today(),
+        actor=STATION,
+        case_id=uuid4(),
+        from_station_id=uuid4(),
+        to_department_id=uuid4(),
+        service=service,
+        reason=reason,
+        respond_by=today() + timedelta(days=7) if respond_by is None else respond_by,
+        today=today(),
     )
 
 

@@ -36,9 +36,7 @@ def screened_volunteer() -> Volunteer:
     return volunteer
 
 
-def training(
-    course: str = "Child safeguarding", completed_on: date | None = None, hours: str = "6"
-) -> Training:
+def training(course: str = "Child safeguarding", completed_on: date | None = None, hours: str = "6") -> Training:
     on = utc_now().date() - timedelta(days=3) if completed_on is None else completed_on
     return Training(course=course, completed_on=on, hours=Decimal(hours))
 
@@ -150,9 +148,7 @@ def test_a_training_completed_in_the_future_is_refused() -> None:
     now = utc_now()
 
     with pytest.raises(InvalidValue) as caught:
-        volunteer.record_training(
-            actor=ACTOR, training=training(completed_on=now.date() + timedelta(days=1)), now=now
-        )
+        volunteer.record_training(actor=ACTOR, training=training(completed_on=now.date() + timedelta(days=1)), now=now)
 
     assert caught.value.rule == "dated_in_future"
     assert caught.value.field == "completed_on"

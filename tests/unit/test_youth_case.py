@@ -38,8 +38,13 @@ def youth(full_name: str = "Zhang Min", date_of_birth: date = date(2010, 5, 17))
 
 def open_case(summary: str = "Missed three weeks of school", who: Youth | None = None) -> YouthCase:
     return YouthCase.open(
-        actor=ACTOR, station_id=uuid4(), youth=who or youth(), category=CaseCategory.TRUANCY,
-        source=CaseSource.SCHOOL, summary=summary, now=utc_now(),
+        actor=ACTOR,
+        station_id=uuid4(),
+        youth=who or youth(),
+        category=CaseCategory.TRUANCY,
+        source=CaseSource.SCHOOL,
+        summary=summary,
+        now=utc_now(),
     )
 
 
@@ -95,8 +100,11 @@ def test_opening_a_case_records_the_youth_and_who_opened_it() -> None:
     [
         (lambda: open_case(summary="   "), "blank_text", "summary"),
         (lambda: open_case(who=youth(full_name=" ")), "blank_text", "youth.full_name"),
-        (lambda: open_case(who=youth(date_of_birth=utc_now().date() + timedelta(days=2))), "dated_in_future",
-         "youth.date_of_birth"),
+        (
+            lambda: open_case(who=youth(date_of_birth=utc_now().date() + timedelta(days=2))),
+            "dated_in_future",
+            "youth.date_of_birth",
+        ),
     ],
     ids=["blank_summary", "blank_youth_name", "born_in_future"],
 )
@@ -116,8 +124,21 @@ COMMANDS: dict[str, Callable[[YouthCase], None]] = {
     "ConsentRecorded": lambda c: c.record_consent(actor=WORKER, consent=consent()),
     "Closed": lambda c: c.close(actor=WORKER, outcome="Closed again", notes=""),
 }
-REPLAYED = ("id", "version", "status", "youth", "plan", "case_worker_id", "risk_assessments",
-            "interventions", "consents", "outcome", "closing_notes", "reopen_reasons", "opened_by")
+REPLAYED = (
+    "id",
+    "version",
+    "status",
+    "youth",
+    "plan",
+    "case_worker_id",
+    "risk_assessments",
+    "interventions",
+    "consents",
+    "outcome",
+    "closing_notes",
+    "reopen_reasons",
+    "opened_by",
+)
 
 
 @pytest.mark.parametrize(("name", "command"), COMMANDS.items(), ids=list(COMMANDS))
@@ -174,8 +195,15 @@ def test_a_worked_case_is_rebuilt_by_replaying_its_events() -> None:
         (lambda c: log(c, timedelta(minutes=5), duration_minutes=0), "non_positive_duration", "duration_minutes"),
     ],
     ids=[
-        "negative_score", "blank_instrument", "no_goals", "blank_goals", "blank_case_worker",
-        "blank_consent_scope", "blank_consent_giver", "blank_outcome", "zero_duration",
+        "negative_score",
+        "blank_instrument",
+        "no_goals",
+        "blank_goals",
+        "blank_case_worker",
+        "blank_consent_scope",
+        "blank_consent_giver",
+        "blank_outcome",
+        "zero_duration",
     ],
 )
 def test_an_open_case_refuses_wrong_values(command: Callable[[YouthCase], None], rule: str, field: str) -> None:
