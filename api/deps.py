@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from application.app import YouthCare
@@ -28,23 +28,26 @@ def get_actor() -> Actor:
     return DEVELOPMENT_ACTOR
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+_IF_MATCH = r'^\s*(\*|(W/)?"\d{1,18}")\s*$'
 
 
 def get_expected_version(
     if_match: Annotated[
         str | None,
-        Header(description='The version the client last saw, as `"<version>"` (from the ETag).'),
+        Header(
+            pattern=_IF_MATCH,
+            description='The version the client last saw, as `"<version>"` (the ETag), or `*`.',
+        ),
     ] = None,
 ) -> int | None:
-    """Parse If-Match. `*` or no header: no check. Anything else must be one ETag."""
+    """If-Match as a version to check; `*` or no header: no check.
+
+    A malformed value is invalid input (422, with the body's errors); a well-formed
+    one that is not the current version is refused by the application (412).
+    """
     if if_match is None or if_match.strip() == "*":
         return None
-    found = _ETAG.match(if_match)
-    if found is None:
-        # A value that is not one of our ETags cannot match any version.
-        raise HTTPException(412, detail='If-Match must be one ETag, such as "3"')
-    return int(found.group(1))
+    return int(re.sub(r"\D", "", if_match))
 
 
 App = Annotated[YouthCare, Depends(get_application)]

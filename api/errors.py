@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -23,6 +26,37 @@ from application.errors import (
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error is answered (documentation only)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    rule: str | None = None
+    errors: list[FieldError] | None = None
+    current_version: int | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: _documented("No such record, or no such version of it."),
+    409: _documented("The record's state forbids the command (`rule` names it), or another write got in first."),
+    412: _documented("`If-Match` names a version that is not the record's current one."),
+    422: _documented("Invalid input; `errors[].field` names each offending field."),
+    503: _documented("The event store is unavailable; retry after `Retry-After` seconds."),
+}
 
 
 def problem(
@@ -112,6 +146,9 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else "request refused"
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    if exc.status_code == 400:  # FastAPI could not decode the body at all
+        error = {"field": "body", "message": detail, "type": "body_unreadable"}
+        return problem(422, "Invalid input", "the body could not be read as JSON", code="invalid_input", errors=[error])
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -121,6 +158,27 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal error", "the service failed; the fault is logged", code="internal_error")
+
+
+def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with error bodies under application/problem+json.
+
+    FastAPI files a response model under the route's own media type (application/json);
+    errors here are problem+json, so the generated document is corrected once.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            for operation in (op for path in document["paths"].values() for op in path.values()):
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi
 
 
 def install(app: FastAPI) -> None:
@@ -134,3 +192,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]

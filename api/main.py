@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.errors import ERROR_RESPONSES
 from api.routers import cases, organisation, pairs, referrals, volunteers
 from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     for module in (organisation, volunteers, cases, pairs, referrals):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

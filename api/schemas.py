@@ -14,10 +14,10 @@ from domain.organisation import DepartmentKind, StationKind, StationLevel
 from domain.volunteer import VolunteerKind
 from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, RiskLevel
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
-Required = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Required = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()\- ]+$")]
 Goals = Annotated[
     list[Annotated[str, StringConstraints(min_length=1, max_length=500)]], Field(min_length=1, max_length=50)

@@ -149,6 +149,7 @@ INVALID: list[Any] = [
         id="progress-6",
     ),
     pytest.param("post", "/pairs/{pair}/goal-progress", '{"goal": "Read', "pair", ["body"], id="malformed-json"),
+    pytest.param("post", "/cases/{case}/reopening", b'\xff\xfe{"reason": "x"}', "case", ["body"], id="not-utf8"),
     pytest.param(
         "post", "/volunteers/{volunteer}/screening", {"passed": "perhaps"}, "volunteer", ["passed"], id="wrong-type"
     ),
@@ -186,7 +187,7 @@ def test_invalid_input_is_422_naming_the_fields_and_changes_nothing(
     version = version_of(client, watched_path) if watched_path else None
     before = probe_position(client)
     url = path.format(**ids)
-    if isinstance(payload, str):  # raw text, to send JSON that does not parse
+    if isinstance(payload, (str, bytes)):  # raw text, to send JSON that does not parse
         response = client.request(method, url, content=payload, headers={"content-type": "application/json"})
     else:
         response = client.request(method, url, json=payload)
@@ -247,12 +248,14 @@ def test_a_stale_if_match_is_412_and_the_write_does_not_happen(
 
 
 @pytest.mark.parametrize("if_match", ["1", "abc", '"1", "2"', '"x"', ""])
-def test_a_malformed_if_match_is_412_and_the_write_does_not_happen(
+def test_a_malformed_if_match_is_invalid_input_and_the_write_does_not_happen(
     client: TestClient, ids: dict[str, str], if_match: str
 ) -> None:
     version = version_of(client, f"/cases/{ids['case']}")
 
-    problem(client.post(f"/cases/{ids['case']}/closure", json={"outcome": "Done"}, headers={"If-Match": if_match}), 412)
+    response = client.post(f"/cases/{ids['case']}/closure", json={"outcome": "Done"}, headers={"If-Match": if_match})
+
+    assert [e["field"] for e in problem(response, 422)["errors"]] == ["if-match"]
 
     assert version_of(client, f"/cases/{ids['case']}") == version
 

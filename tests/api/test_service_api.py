@@ -123,3 +123,10 @@ def test_a_405_lists_every_method_the_resource_supports_in_allow(client: TestCli
 
     assert response.status_code == 405
     assert {method.strip() for method in response.headers["allow"].split(",")} == {"GET", "POST"}
+
+
+def test_error_responses_are_documented_as_problem_json(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/cases/{case_id}/closure"]["post"]
+    for status in ("404", "409", "412", "422", "503"):
+        assert list(operation["responses"][status]["content"]) == ["application/problem+json"]
+    assert list(operation["responses"]["200"]["content"]) == ["application/json"]

@@ -1,0 +1,92 @@
+"""Many clients at once over real HTTP: no 5xx, no acknowledged write lost, no double pair."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.server import running_server
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = 8
+WRITES_PER_CLIENT = 12
+
+
+def _setup(client: httpx.Client) -> tuple[str, str]:
+    station = client.post("/stations", json={"name": "S", "kind": "police_care_station", "level": "town"}).json()
+    case = client.post(
+        "/cases",
+        json={
+            "station_id": station["id"],
+            "youth": {"full_name": "Li Ming", "date_of_birth": "2012-03-04", "gender": "female"},
+            "category": "bullying",
+            "source": "school",
+            "summary": "bullied online",
+        },
+    ).json()
+    volunteer = client.post("/volunteers", json={"full_name": "Chen", "kind": "veteran_soldier"}).json()
+    client.post(f"/volunteers/{volunteer['id']}/screening", json={"passed": True})
+    return case["id"], volunteer["id"]
+
+
+def _hammer(base_url: str, case_id: str, volunteer_id: str) -> None:
+    def log_interventions(worker: int) -> list[tuple[int, str]]:
+        answers = []
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            for n in range(WRITES_PER_CLIENT):
+                note = f"worker {worker} write {n}"
+                response = client.post(
+                    f"/cases/{case_id}/interventions",
+                    json={
+                        "kind": "counselling",
+                        "occurred_at": datetime.now(timezone.utc).isoformat(),
+                        "duration_minutes": 30,
+                        "notes": note,
+                        "performed_by": "officer",
+                    },
+                )
+                answers.append((response.status_code, note))
+        return answers
+
+    def match(_: int) -> int:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            body = {
+                "case_id": case_id,
+                "volunteer_id": volunteer_id,
+                "goals": ["g"],
+                "started_on": date.today().isoformat(),
+            }
+            return client.post("/pairs", json=body).status_code
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        answers = [a for batch in pool.map(log_interventions, range(CLIENTS)) for a in batch]
+        matches = Counter(pool.map(match, range(CLIENTS)))
+
+    statuses = Counter(status for status, _ in answers)
+    assert set(statuses) <= {200, 409}, statuses
+    acknowledged = sorted(note for status, note in answers if status == 200)
+    with httpx.Client(base_url=base_url) as client:
+        case = client.get(f"/cases/{case_id}").json()
+    assert sorted(i["notes"] for i in case["interventions"]) == acknowledged
+    assert case["version"] == 1 + len(acknowledged)
+    assert matches[201] == 1 and set(matches) <= {201, 409}, matches
+
+
+def test_concurrent_clients_on_sqlite(tmp_path: Path) -> None:
+    env = {"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}"}
+    with running_server(env, tmp_path / "server.log") as base_url, httpx.Client(base_url=base_url) as client:
+        _hammer(base_url, *_setup(client))
+
+
+@pytest.mark.postgres
+def test_concurrent_clients_on_postgresql(pg_schema: tuple[str, str], tmp_path: Path) -> None:
+    url, schema = pg_schema
+    env = {"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema}
+    with running_server(env, tmp_path / "server.log") as base_url, httpx.Client(base_url=base_url) as client:
+        _hammer(base_url, *_setup(client))
