@@ -17,50 +17,15 @@ from eventsourcing.utils import get_topic
 
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion, StoreUnavailable
 from application.presenters import present
-from application.transcodings import register_value_types
-from domain.common import Actor, Role
-from domain.mentoring_pair import GoalProgress, GoalStatus, MentoringPair, MentoringSession, PairStatus, SessionMode
-from domain.organisation import DepartmentKind, StationKind, StationLevel
-from domain.referral import ReferralStatus
-from domain.volunteer import Training, VolunteerKind
-from domain.youth_case import (
-    CaseCategory,
-    CaseSource,
-    CaseStatus,
-    Consent,
-    Gender,
-    Intervention,
-    InterventionKind,
-    RiskAssessment,
-    RiskLevel,
-    Youth,
-    YouthCase,
-)
+from application.transcodings import register_domain_types
+from domain.mentoring_pair import MentoringPair
+from domain.youth_case import YouthCase
 
 logger = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 
 MAX_VERSION = 2**31 - 1  # the stores keep versions as 32-bit integers
-
-ENUMS = [
-    Role,
-    StationKind,
-    StationLevel,
-    DepartmentKind,
-    VolunteerKind,
-    Gender,
-    CaseCategory,
-    CaseSource,
-    RiskLevel,
-    InterventionKind,
-    CaseStatus,
-    PairStatus,
-    SessionMode,
-    GoalStatus,
-    ReferralStatus,
-]
-VALUES = [Actor, Youth, RiskAssessment, Intervention, Consent, MentoringSession, GoalProgress, Training]
 
 
 @dataclass(frozen=True)
@@ -99,7 +64,7 @@ class BaseApp(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        register_value_types(transcoder, ENUMS, VALUES)
+        register_domain_types(transcoder)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         # A snapshot only speeds up loading. The events are committed by now, so a

@@ -9,6 +9,24 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.common import Actor, Role
+from domain.mentoring_pair import GoalProgress, GoalStatus, MentoringSession, PairStatus, SessionMode
+from domain.organisation import DepartmentKind, StationKind, StationLevel
+from domain.referral import ReferralStatus
+from domain.volunteer import Training, VolunteerKind
+from domain.youth_case import (
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    Consent,
+    Gender,
+    Intervention,
+    InterventionKind,
+    RiskAssessment,
+    RiskLevel,
+    Youth,
+)
+
 
 class DateAsISO(Transcoding):
     type = date
@@ -50,9 +68,39 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
-def register_value_types(transcoder: JSONTranscoder, enums: list[type[Enum]], values: list[type]) -> None:
+DOMAIN_ENUMS: list[type[Enum]] = [
+    Role,
+    StationKind,
+    StationLevel,
+    DepartmentKind,
+    VolunteerKind,
+    Gender,
+    CaseCategory,
+    CaseSource,
+    RiskLevel,
+    InterventionKind,
+    CaseStatus,
+    PairStatus,
+    SessionMode,
+    GoalStatus,
+    ReferralStatus,
+]
+DOMAIN_VALUES: list[type] = [
+    Actor,
+    Youth,
+    RiskAssessment,
+    Intervention,
+    Consent,
+    MentoringSession,
+    GoalProgress,
+    Training,
+]
+
+
+def register_domain_types(transcoder: JSONTranscoder) -> None:
+    """Every value type the domain puts in events or snapshots (lookup is by exact type)."""
     transcoder.register(DateAsISO())
-    for enum_class in enums:
+    for enum_class in DOMAIN_ENUMS:
         transcoder.register(EnumAsValue(enum_class))
-    for value_class in values:
+    for value_class in DOMAIN_VALUES:
         transcoder.register(DataclassAsDict(value_class))
