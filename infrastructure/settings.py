@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/youthcare.db"
@@ -28,4 +28,13 @@ class Settings(BaseSettings):
         description="PostgreSQL schema for the tables (made if missing); default: the search path.",
     )
     snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
-    environment: Literal["development", "production"] = "development"
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="In production the database URL must be given explicitly, never defaulted.",
+    )
+
+    @model_validator(mode="after")
+    def _production_names_its_database(self) -> Settings:
+        if self.environment == "production" and "database_url" not in self.model_fields_set:
+            raise ValueError("YOUTHCARE_DATABASE_URL must be set when YOUTHCARE_ENVIRONMENT=production")
+        return self
