@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.story [--runs 5] [--postgres postgresql+psycopg2://...]
 
-Starts the server like `make run` on a free port, runs the story (25 writes and the
-read-back of every record) `--runs` times per store, and prints each run and the median.
+Starts the server like `make run` on a free port, runs the story (20 writes, then 8
+reads of every record) `--runs` times per store, and prints each run and the median.
 """
 
 from __future__ import annotations
