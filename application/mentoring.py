@@ -6,11 +6,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-
-from application.base import BaseApp, Written
+from application.base import Written
 from application.cases import CaseService
+from application.errors import NotFound
 from domain.common import Actor, RuleViolation
 from domain.mentoring_pair import (
     ActivePairSlot,
@@ -23,7 +21,7 @@ from domain.mentoring_pair import (
 from domain.volunteer import Volunteer
 
 
-class MentoringService(CaseService, BaseApp):
+class MentoringService(CaseService):
     def match_pair(
         self, actor: Actor, *, case_id: UUID, volunteer_id: UUID, goals: list[str], started_on: date
     ) -> Written:
@@ -96,11 +94,8 @@ class MentoringService(CaseService, BaseApp):
         return self._read(MentoringPair, pair_id, version)
 
     def _slot(self, actor: Actor, case_id: UUID, volunteer_id: UUID) -> ActivePairSlot:
-        slot_id = ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id)
-        with self._store():
-            try:
-                slot: Aggregate = self.repository.get(slot_id)
-            except AggregateNotFoundError:
-                return ActivePairSlot(actor=actor, case_id=case_id, volunteer_id=volunteer_id)
-        assert isinstance(slot, ActivePairSlot)
-        return slot
+        """The slot for this case and volunteer; a new one when none was ever saved."""
+        try:
+            return self._load(ActivePairSlot, ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id))
+        except NotFound:
+            return ActivePairSlot(actor=actor, case_id=case_id, volunteer_id=volunteer_id)

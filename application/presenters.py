@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.mentoring_pair import ActivePairSlot, MentoringPair
+from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
 from domain.referral import Referral
 from domain.volunteer import Volunteer
@@ -142,11 +142,4 @@ def _referral(record: Referral) -> dict[str, Any]:
             "decline_reason": record.decline_reason,
             "withdrawal_reason": record.withdrawal_reason,
         }
-    )
-
-
-@present.register
-def _slot(record: ActivePairSlot) -> dict[str, Any]:
-    return _header(record) | plain(
-        {"case_id": record.case_id, "volunteer_id": record.volunteer_id, "pair_id": record.pair_id}
     )

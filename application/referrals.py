@@ -6,14 +6,14 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from application.base import BaseApp, Written
+from application.base import Written
 from application.cases import CaseService
 from domain.common import Actor, RuleViolation
 from domain.organisation import Department
 from domain.referral import Referral
 
 
-class ReferralService(CaseService, BaseApp):
+class ReferralService(CaseService):
     def make_referral(
         self, actor: Actor, *, case_id: UUID, to_department_id: UUID, service: str, reason: str, respond_by: date
     ) -> Written:

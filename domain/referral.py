@@ -87,7 +87,6 @@ class Referral(Aggregate):
         self._progress_noted(actor=actor, note=require_text(note, "note"))
 
     def complete(self, *, actor: Actor, outcome: str) -> None:
-        self._require_not_final()
         self._require_status(ReferralStatus.ACCEPTED, "a referral is completed only after acceptance")
         self._completed(actor=actor, outcome=require_text(outcome, "outcome"))
 
