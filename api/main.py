@@ -11,7 +11,9 @@ from api import errors
 from api.errors import ERROR_RESPONSES
 from api.routers import cases, organisation, pairs, referrals, volunteers
 from infrastructure.persistence import create_application
+from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
+from infrastructure.view_store import ViewStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,10 +23,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = create_application(settings)
+        projector = Projector(application, ViewStore(application, settings), batch_size=settings.projector_batch_size)
         app.state.youthcare = application
+        app.state.projector = projector
+        app.state.settings = settings
+        runner = ProjectorThread(projector, settings.projector_idle_seconds)
+        if settings.projector == "embedded":
+            runner.start()
         try:
             yield
         finally:
+            if settings.projector == "embedded":
+                runner.stop()
             application.close()
 
     app = FastAPI(

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
 from eventsourcing.utils import get_topic
 
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion, StoreUnavailable
@@ -61,6 +61,8 @@ class BaseApp(Application[UUID]):
             {YouthCase: snapshot_interval, MentoringPair: snapshot_interval} if snapshot_interval > 0 else {}
         )
         self.clock = clock
+        # Called after every save, in the saving thread: how an in-process projector wakes.
+        self.on_saved: list[Callable[[], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -73,6 +75,10 @@ class BaseApp(Application[UUID]):
             super()._take_snapshots(processing_event)
         except Exception:  # noqa: BLE001
             logger.warning("snapshot not taken", exc_info=True)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for listener in list(self.on_saved):
+            listener()
 
     @contextmanager
     def _store(self) -> Iterator[None]:

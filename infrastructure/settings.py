@@ -28,6 +28,35 @@ class Settings(BaseSettings):
         description="PostgreSQL schema for the tables (made if missing); default: the search path.",
     )
     snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
+    projector: Literal["embedded", "off"] = Field(
+        default="embedded",
+        description=(
+            "embedded: the API process keeps the read-side views up to date in a background thread. "
+            "off: another process does (`youthcare projector`), e.g. when several API processes share PostgreSQL."
+        ),
+    )
+    projector_batch_size: int = Field(default=500, ge=1, le=10_000, description="Events applied per view transaction.")
+    projector_idle_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description=(
+            "How often an idle projector looks for events it was not told about "
+            "(SQLite: writes by other processes; PostgreSQL: a safety net under LISTEN/NOTIFY)."
+        ),
+    )
+    consistency_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a view request with ?consistent_with= waits for the view before answering 503.",
+    )
+    referral_overdue_days: int = Field(
+        default=30, ge=1, le=3650, description="An accepted referral not completed within this many days is overdue."
+    )
+    mentor_contact_days: int = Field(
+        default=30, ge=1, le=3650, description="An active pair with no session for this many days is flagged."
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="In production the database URL must be given explicitly, never defaulted.",

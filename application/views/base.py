@@ -1,0 +1,77 @@
+"""What every read-side view shares: its tables, its version, and how it takes an event.
+
+A view is a projection of the event log into SQL tables. The runner (infrastructure)
+hands it events in log order inside a transaction that also moves the view's
+tracking position, so each event is applied exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, DomainEvent
+from sqlalchemy import Connection, MetaData, Table, select
+
+
+def event_class(aggregate: type[Aggregate], name: str) -> type[DomainEvent]:
+    """The event class the @event decorator made on `aggregate` (e.g. YouthCase, "Opened")."""
+    found = getattr(aggregate, name)
+    assert isinstance(found, type) and issubclass(found, DomainEvent), (aggregate, name)
+    return found
+
+
+def value(item: Any) -> Any:
+    """A domain value as a column value: enums by value, everything else as is."""
+    return item.value if isinstance(item, Enum) else item
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
+
+
+class View:
+    """A read-side view. Subclasses set `name`, `version`, `metadata` and `process`.
+
+    Bump `version` whenever the tables or the way events fill them change: a view
+    whose stored version differs from its code's is rebuilt from the start.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    metadata: ClassVar[MetaData]
+
+    def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def tables(cls) -> list[Table]:
+        return list(cls.metadata.sorted_tables)
+
+    @classmethod
+    def dump(cls, conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, normalised and sorted: for comparing two builds."""
+        return {
+            table.name: sorted((_normalised(row) for row in conn.execute(select(table))), key=repr)
+            for table in cls.tables()
+        }
+
+
+def _normalised(row: Iterable[Any]) -> tuple[Any, ...]:
+    # The same view on SQLite and PostgreSQL differs only in how drivers hand values back.
+    out: list[Any] = []
+    for item in row:
+        if isinstance(item, datetime):
+            item = (item if item.tzinfo else item.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+        elif isinstance(item, date):
+            item = item.isoformat()
+        elif isinstance(item, UUID):
+            item = str(item)
+        elif isinstance(item, Decimal):
+            item = format(item.normalize(), "f")
+        out.append(item)
+    return tuple(out)

@@ -1,0 +1,344 @@
+"""The casework projection: keeps the casework tables in step with the log.
+
+One handler per event type. Counters on a case (interventions, active pairs, open
+referrals) move with the events of its pairs and referrals, and every such event
+also marks the case's last activity.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+from sqlalchemy import Connection, insert, select, update
+
+from application.views.base import View, event_class, utc, value
+from application.views.casework_tables import (
+    cases,
+    closures,
+    departments,
+    interventions,
+    metadata,
+    pairs,
+    referrals,
+    screenings,
+    stations,
+    trainings,
+    volunteers,
+)
+from application.views.casework_tables import sessions as session_rows  # noqa: I001  (name clash with sessions)
+from domain.mentoring_pair import MentoringPair, PairStatus
+from domain.organisation import Department, Organisation, Station
+from domain.referral import Referral, ReferralStatus
+from domain.volunteer import Volunteer
+from domain.youth_case import CaseStatus, YouthCase
+
+OPEN_REFERRAL = (ReferralStatus.PENDING.value, ReferralStatus.ACCEPTED.value)
+
+
+class Casework(View):
+    name = "casework"
+    version = 1
+    metadata = metadata
+
+    def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
+        self.apply(event, conn, position)
+
+    # -- helpers
+
+    def _touch_case(self, conn: Connection, case_id: UUID, event: DomainEvent, **counts: int) -> None:
+        """Mark the case's last activity and move its counters by `counts`."""
+        changes: dict[str, Any] = {"last_activity_at": utc(event.timestamp)}
+        for column, delta in counts.items():
+            changes[column] = cases.c[column] + delta
+        conn.execute(update(cases).where(cases.c.case_id == case_id).values(**changes))
+
+    def _row(self, conn: Connection, table: Any, key: str, record_id: UUID) -> Any:
+        return conn.execute(select(table).where(table.c[key] == record_id)).one()
+
+    def _organisation_table(self, conn: Connection, record_id: UUID) -> Any:
+        found = conn.execute(select(stations.c.station_id).where(stations.c.station_id == record_id)).first()
+        return (stations, "station_id") if found else (departments, "department_id")
+
+    # -- handlers
+
+    @singledispatchmethod
+    def apply(self, event: DomainEvent, conn: Connection, position: int) -> None:
+        """Events this view has no use for (e.g. the pair-slot index) change nothing."""
+
+    @apply.register(event_class(Station, "Registered"))
+    def _station_registered(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            insert(stations).values(
+                station_id=event.originator_id,
+                name=event.name,
+                kind=value(event.kind),
+                level=value(event.level),
+                parent_id=event.parent_id,
+                active=True,
+            )
+        )
+
+    @apply.register(event_class(Department, "Registered"))
+    def _department_registered(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            insert(departments).values(
+                department_id=event.originator_id, name=event.name, kind=value(event.kind), active=True
+            )
+        )
+
+    @apply.register(event_class(Organisation, "Renamed"))
+    def _organisation_renamed(self, event: Any, conn: Connection, position: int) -> None:
+        table, key = self._organisation_table(conn, event.originator_id)
+        conn.execute(update(table).where(table.c[key] == event.originator_id).values(name=event.name))
+
+    @apply.register(event_class(Organisation, "Deactivated"))
+    def _organisation_deactivated(self, event: Any, conn: Connection, position: int) -> None:
+        table, key = self._organisation_table(conn, event.originator_id)
+        conn.execute(update(table).where(table.c[key] == event.originator_id).values(active=False))
+
+    @apply.register(event_class(Volunteer, "Registered"))
+    def _volunteer_registered(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            insert(volunteers).values(
+                volunteer_id=event.originator_id,
+                display_name=event.full_name,
+                kind=value(event.kind),
+                active=True,
+                screened=False,
+                registered_at=utc(event.timestamp),
+                training_hours=0,
+            )
+        )
+
+    @apply.register(event_class(Volunteer, "Screened"))
+    def _volunteer_screened(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            insert(screenings).values(
+                position=position,
+                volunteer_id=event.originator_id,
+                passed=event.passed,
+                screened_at=utc(event.timestamp),
+            )
+        )
+        conn.execute(
+            update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(screened=event.passed)
+        )
+
+    @apply.register(event_class(Volunteer, "TrainingRecorded"))
+    def _training_recorded(self, event: Any, conn: Connection, position: int) -> None:
+        training = event.training
+        conn.execute(
+            insert(trainings).values(
+                position=position,
+                volunteer_id=event.originator_id,
+                completed_on=training.completed_on,
+                hours=training.hours,
+            )
+        )
+        conn.execute(
+            update(volunteers)
+            .where(volunteers.c.volunteer_id == event.originator_id)
+            .values(training_hours=volunteers.c.training_hours + training.hours)
+        )
+
+    @apply.register(event_class(Volunteer, "Deactivated"))
+    def _volunteer_deactivated(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(active=False))
+
+    @apply.register(event_class(Volunteer, "Reactivated"))
+    def _volunteer_reactivated(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(active=True))
+
+    @apply.register(event_class(YouthCase, "Opened"))
+    def _case_opened(self, event: Any, conn: Connection, position: int) -> None:
+        at = utc(event.timestamp)
+        conn.execute(
+            insert(cases).values(
+                case_id=event.originator_id,
+                station_id=event.station_id,
+                status=CaseStatus.OPEN.value,
+                category=value(event.category),
+                source=value(event.source),
+                youth_display_name=event.youth.full_name,
+                opened_at=at,
+                last_activity_at=at,
+                interventions=0,
+                active_pairs=0,
+                open_referrals=0,
+            )
+        )
+
+    @apply.register(event_class(YouthCase, "RiskAssessed"))
+    def _risk_assessed(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id == event.originator_id)
+            .values(risk_level=value(event.assessment.level), last_activity_at=utc(event.timestamp))
+        )
+
+    @apply.register(event_class(YouthCase, "Assigned"))
+    def _assigned(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id == event.originator_id)
+            .values(case_worker_id=event.case_worker_id, last_activity_at=utc(event.timestamp))
+        )
+
+    @apply.register(event_class(YouthCase, "PlanSet"))
+    @apply.register(event_class(YouthCase, "ConsentRecorded"))
+    def _case_worked(self, event: Any, conn: Connection, position: int) -> None:
+        self._touch_case(conn, event.originator_id, event)
+
+    @apply.register(event_class(YouthCase, "InterventionLogged"))
+    def _intervention_logged(self, event: Any, conn: Connection, position: int) -> None:
+        case = self._row(conn, cases, "case_id", event.originator_id)
+        occurred_at = utc(event.intervention.occurred_at)
+        conn.execute(
+            insert(interventions).values(
+                position=position,
+                case_id=case.case_id,
+                station_id=case.station_id,
+                kind=value(event.intervention.kind),
+                occurred_at=occurred_at,
+                month=occurred_at.strftime("%Y-%m"),
+            )
+        )
+        self._touch_case(conn, case.case_id, event, interventions=1)
+
+    @apply.register(event_class(YouthCase, "Closed"))
+    def _case_closed(self, event: Any, conn: Connection, position: int) -> None:
+        case = self._row(conn, cases, "case_id", event.originator_id)
+        at = utc(event.timestamp)
+        conn.execute(
+            insert(closures).values(position=position, case_id=case.case_id, station_id=case.station_id, closed_at=at)
+        )
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id == case.case_id)
+            .values(status=CaseStatus.CLOSED.value, closed_at=at, last_activity_at=at)
+        )
+
+    @apply.register(event_class(YouthCase, "Reopened"))
+    def _case_reopened(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id == event.originator_id)
+            .values(status=CaseStatus.OPEN.value, closed_at=None, last_activity_at=utc(event.timestamp))
+        )
+
+    @apply.register(event_class(MentoringPair, "Matched"))
+    def _pair_matched(self, event: Any, conn: Connection, position: int) -> None:
+        case = self._row(conn, cases, "case_id", event.case_id)
+        conn.execute(
+            insert(pairs).values(
+                pair_id=event.originator_id,
+                case_id=event.case_id,
+                station_id=case.station_id,
+                volunteer_id=event.volunteer_id,
+                status=PairStatus.ACTIVE.value,
+                started_on=event.started_on,
+                sessions=0,
+            )
+        )
+        self._touch_case(conn, event.case_id, event, active_pairs=1)
+
+    def _pair_status(self, conn: Connection, event: Any, status: PairStatus, **extra: Any) -> None:
+        """Move a pair to `status`, keeping its case's count of active pairs right."""
+        pair = self._row(conn, pairs, "pair_id", event.originator_id)
+        was_active = pair.status == PairStatus.ACTIVE.value
+        is_active = status is PairStatus.ACTIVE
+        conn.execute(update(pairs).where(pairs.c.pair_id == pair.pair_id).values(status=status.value, **extra))
+        self._touch_case(conn, pair.case_id, event, active_pairs=int(is_active) - int(was_active))
+
+    @apply.register(event_class(MentoringPair, "Paused"))
+    def _pair_paused(self, event: Any, conn: Connection, position: int) -> None:
+        self._pair_status(conn, event, PairStatus.PAUSED)
+
+    @apply.register(event_class(MentoringPair, "Resumed"))
+    def _pair_resumed(self, event: Any, conn: Connection, position: int) -> None:
+        self._pair_status(conn, event, PairStatus.ACTIVE)
+
+    @apply.register(event_class(MentoringPair, "Closed"))
+    def _pair_closed(self, event: Any, conn: Connection, position: int) -> None:
+        self._pair_status(conn, event, PairStatus.CLOSED, closed_at=utc(event.timestamp))
+
+    @apply.register(event_class(MentoringPair, "SessionLogged"))
+    def _session_logged(self, event: Any, conn: Connection, position: int) -> None:
+        pair = self._row(conn, pairs, "pair_id", event.originator_id)
+        held_on = event.session.held_on
+        conn.execute(
+            insert(session_rows).values(
+                position=position,
+                pair_id=pair.pair_id,
+                volunteer_id=pair.volunteer_id,
+                station_id=pair.station_id,
+                held_on=held_on,
+            )
+        )
+        latest = held_on if pair.last_session_on is None else max(pair.last_session_on, held_on)
+        conn.execute(
+            update(pairs)
+            .where(pairs.c.pair_id == pair.pair_id)
+            .values(sessions=pairs.c.sessions + 1, last_session_on=latest)
+        )
+        self._touch_case(conn, pair.case_id, event)
+
+    @apply.register(event_class(MentoringPair, "GoalProgressUpdated"))
+    def _goal_progress(self, event: Any, conn: Connection, position: int) -> None:
+        pair = self._row(conn, pairs, "pair_id", event.originator_id)
+        self._touch_case(conn, pair.case_id, event)
+
+    @apply.register(event_class(Referral, "Made"))
+    def _referral_made(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            insert(referrals).values(
+                referral_id=event.originator_id,
+                case_id=event.case_id,
+                station_id=event.from_station_id,
+                department_id=event.to_department_id,
+                service=event.service,
+                status=ReferralStatus.PENDING.value,
+                made_at=utc(event.timestamp),
+                respond_by=event.respond_by,
+            )
+        )
+        self._touch_case(conn, event.case_id, event, open_referrals=1)
+
+    def _referral_status(self, conn: Connection, event: Any, status: ReferralStatus, **extra: Any) -> None:
+        """Move a referral to `status`, keeping its case's count of open referrals right."""
+        referral = self._row(conn, referrals, "referral_id", event.originator_id)
+        was_open = referral.status in OPEN_REFERRAL
+        is_open = status.value in OPEN_REFERRAL
+        if not is_open:
+            extra["finished_at"] = utc(event.timestamp)
+        conn.execute(
+            update(referrals)
+            .where(referrals.c.referral_id == referral.referral_id)
+            .values(status=status.value, **extra)
+        )
+        self._touch_case(conn, referral.case_id, event, open_referrals=int(is_open) - int(was_open))
+
+    @apply.register(event_class(Referral, "Accepted"))
+    def _referral_accepted(self, event: Any, conn: Connection, position: int) -> None:
+        at = utc(event.timestamp)
+        self._referral_status(conn, event, ReferralStatus.ACCEPTED, answered_at=at, accepted_at=at)
+
+    @apply.register(event_class(Referral, "Declined"))
+    def _referral_declined(self, event: Any, conn: Connection, position: int) -> None:
+        self._referral_status(conn, event, ReferralStatus.DECLINED, answered_at=utc(event.timestamp))
+
+    @apply.register(event_class(Referral, "Completed"))
+    def _referral_completed(self, event: Any, conn: Connection, position: int) -> None:
+        self._referral_status(conn, event, ReferralStatus.COMPLETED)
+
+    @apply.register(event_class(Referral, "Withdrawn"))
+    def _referral_withdrawn(self, event: Any, conn: Connection, position: int) -> None:
+        self._referral_status(conn, event, ReferralStatus.WITHDRAWN)
+
+    @apply.register(event_class(Referral, "ProgressNoted"))
+    def _referral_progress(self, event: Any, conn: Connection, position: int) -> None:
+        referral = self._row(conn, referrals, "referral_id", event.originator_id)
+        self._touch_case(conn, referral.case_id, event)

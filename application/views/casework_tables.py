@@ -1,0 +1,158 @@
+"""The casework read model's tables: one row per record, plus the dated facts reports count.
+
+Every coordination endpoint and the period report read these tables. They are one
+view (one tracking position), so the referral board, the station dashboard and the
+report never disagree about how far the log has been applied.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Uuid,
+)
+
+metadata = MetaData()
+
+stations = Table(
+    "casework_stations",
+    metadata,
+    Column("station_id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("level", String(40), nullable=False),
+    Column("parent_id", Uuid),
+    Column("active", Boolean, nullable=False),
+)
+
+departments = Table(
+    "casework_departments",
+    metadata,
+    Column("department_id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+volunteers = Table(
+    "casework_volunteers",
+    metadata,
+    Column("volunteer_id", Uuid, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("screened", Boolean, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("training_hours", Numeric(10, 2), nullable=False),
+)
+
+screenings = Table(
+    "casework_screenings",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("passed", Boolean, nullable=False),
+    Column("screened_at", DateTime(timezone=True), nullable=False),
+)
+
+trainings = Table(
+    "casework_trainings",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("completed_on", Date, nullable=False),
+    Column("hours", Numeric(10, 2), nullable=False),
+)
+
+cases = Table(
+    "casework_cases",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("station_id", Uuid, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("risk_level", String(20)),
+    Column("case_worker_id", String(200)),
+    Column("youth_display_name", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    Column("interventions", Integer, nullable=False),
+    Column("active_pairs", Integer, nullable=False),
+    Column("open_referrals", Integer, nullable=False),
+    Index("casework_cases_station", "station_id", "opened_at"),
+    Index("casework_cases_opened", "opened_at", "case_id"),
+    Index("casework_cases_activity", "last_activity_at", "case_id"),
+)
+
+closures = Table(
+    "casework_closures",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", Uuid, nullable=False),
+    Column("station_id", Uuid, nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+interventions = Table(
+    "casework_interventions",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", Uuid, nullable=False),
+    Column("station_id", Uuid, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("month", String(7), nullable=False),  # YYYY-MM of occurred_at (UTC), for the dashboard
+    Index("casework_interventions_station_month", "station_id", "month"),
+)
+
+pairs = Table(
+    "casework_pairs",
+    metadata,
+    Column("pair_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("station_id", Uuid, nullable=False),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("sessions", Integer, nullable=False),
+    Column("last_session_on", Date),
+)
+
+sessions = Table(
+    "casework_sessions",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("pair_id", Uuid, nullable=False),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("station_id", Uuid, nullable=False),
+    Column("held_on", Date, nullable=False, index=True),
+)
+
+referrals = Table(
+    "casework_referrals",
+    metadata,
+    Column("referral_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("station_id", Uuid, nullable=False, index=True),
+    Column("department_id", Uuid, nullable=False, index=True),
+    Column("service", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("respond_by", Date, nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("accepted_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+)

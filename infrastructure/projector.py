@@ -1,0 +1,282 @@
+"""The projector: applies the event log to each view, exactly once, in batches.
+
+Exactly once: a batch's view rows and the view's new tracking position commit in
+one transaction, and the position moves only from the value the batch started
+from (a conditional update), so a second runner that slipped past the lock rolls
+back instead of counting twice. Batches read notifications with ids greater than
+the last applied one, so gaps in the ids (rolled-back writes on PostgreSQL)
+neither stall nor skip anything: on PostgreSQL the event store commits ids in
+order under a table lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import cast
+
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import Notification
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, insert, inspect, select, update
+
+from application.app import YouthCare
+from application.views import VIEWS
+from application.views.base import View
+from infrastructure.view_store import ViewStore
+
+logger = logging.getLogger(__name__)
+
+tracking_metadata = MetaData()
+tracking = Table(
+    "youthcare_projections",
+    tracking_metadata,
+    Column("view", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),  # 0 while the view is being reset
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+Progress = Callable[[int, int], None]  # (position reached, head)
+
+
+class PositionMoved(Exception):
+    """Another runner applied this batch first; ours was rolled back."""
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    view: str
+    code_version: int
+    stored_version: int | None
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    updated_at: datetime | None
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Projector:
+    """Runs views over one application's log. Thread-safe per view only under its lock."""
+
+    def __init__(
+        self, app: YouthCare, store: ViewStore, views: Sequence[View] | None = None, *, batch_size: int = 500
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.views = list(views) if views is not None else [view_class() for view_class in VIEWS]
+        self.batch_size = batch_size
+        self._tables_seen: set[str] = set()
+        with store.transaction() as conn:
+            tracking_metadata.create_all(conn)
+
+    def view(self, name: str) -> View:
+        for view in self.views:
+            if view.name == name:
+                return view
+        raise KeyError(name)
+
+    # -- reading the tracking table
+
+    def position(self, name: str) -> int:
+        with self.store.reading() as conn:
+            found = conn.execute(select(tracking.c.position).where(tracking.c.view == name)).scalar_one_or_none()
+        return int(found or 0)
+
+    def _tracked(self, name: str) -> tuple[int | None, int]:
+        with self.store.reading() as conn:
+            row = conn.execute(select(tracking.c.version, tracking.c.position).where(tracking.c.view == name)).first()
+        return (None, 0) if row is None else (row.version, row.position)
+
+    # -- setting a view up, and starting it over
+
+    def is_current(self, view: View) -> bool:
+        """The view's tables exist and were built by this code's version of it."""
+        version, _ = self._tracked(view.name)
+        if version != view.version:
+            return False
+        if view.name not in self._tables_seen:
+            with self.store.reading() as conn:
+                existing = set(inspect(conn).get_table_names(schema=self.store.schema))
+            if not all(table.name in existing for table in view.tables()):
+                return False
+            self._tables_seen.add(view.name)
+        return True
+
+    def reset(self, view: View) -> None:
+        """Empty the view and start it from the beginning of the log. Hold the view's lock."""
+        self._tables_seen.discard(view.name)
+        self._set_tracking(view.name, version=0, position=0)  # a crash from here on resets again
+        with self.store.transaction() as conn:
+            view.metadata.drop_all(conn)
+            view.metadata.create_all(conn)
+        self._set_tracking(view.name, version=view.version, position=0)
+        logger.info("view %s reset to version %s", view.name, view.version)
+
+    def _set_tracking(self, name: str, *, version: int, position: int) -> None:
+        values = {"version": version, "position": position, "updated_at": now()}
+        with self.store.transaction() as conn:
+            changed = conn.execute(update(tracking).where(tracking.c.view == name).values(**values)).rowcount
+            if not changed:
+                conn.execute(insert(tracking).values(view=name, **values))
+
+    # -- applying events
+
+    def step(self, view: View) -> int:
+        """Apply the next batch of events to `view`; return how many were applied."""
+        start = self.position(view.name)
+        notifications: Sequence[Notification] = self.app.recorder.select_notifications(
+            start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        events = [(self._event(n), n.id) for n in notifications]
+        last = notifications[-1].id
+        with self.store.transaction() as conn:
+            for event, position in events:
+                view.process(conn, event, position)
+            moved = conn.execute(
+                update(tracking)
+                .where(tracking.c.view == view.name, tracking.c.position == start)
+                .values(position=last, updated_at=now())
+            ).rowcount
+            if moved != 1:
+                raise PositionMoved(view.name)
+        return len(events)
+
+    def _event(self, notification: Notification) -> DomainEvent:
+        return cast(DomainEvent, self.app.mapper.to_domain_event(notification))
+
+    def catch_up(self, view: View, progress: Progress | None = None, stop: threading.Event | None = None) -> int:
+        """Apply batches until the view reaches the head of the log. Hold the view's lock."""
+        applied = 0
+        while stop is None or not stop.is_set():
+            try:
+                count = self.step(view)
+            except PositionMoved:
+                logger.warning("view %s was moved by another runner; batch rolled back", view.name)
+                continue
+            applied += count
+            if progress is not None:
+                progress(self.position(view.name), self.store.head())
+            if count < self.batch_size:
+                break
+        return applied
+
+    def run_view_once(self, view: View, stop: threading.Event | None = None) -> bool:
+        """If no other runner holds `view`, bring it up to date. False if another runner has it."""
+        lock = self.store.lock(view.name)
+        try:
+            if not lock.try_acquire():
+                return False
+            try:
+                if not self.is_current(view):
+                    self.reset(view)
+                self.catch_up(view, stop=stop)
+            finally:
+                lock.release()
+            return True
+        finally:
+            lock.close()
+
+    def rebuild(self, view: View, progress: Progress | None = None, patience: float | None = None) -> int:
+        """Start `view` over and replay the whole log into it; waits for a running runner's turn."""
+        lock = self.store.lock(view.name)
+        deadline = None if patience is None else time.monotonic() + patience
+        try:
+            while not lock.try_acquire():
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"another projector holds view {view.name}")
+                time.sleep(0.2)
+            try:
+                self.reset(view)
+                return self.catch_up(view, progress)
+            finally:
+                lock.release()
+        finally:
+            lock.close()
+
+    def run(self, stop: threading.Event, idle_timeout: float) -> None:
+        """Keep every view up to date until `stop` is set. Sleeps until new events arrive."""
+        wakeup = self.store.wakeup()
+        try:
+            while not stop.is_set():
+                wakeup.arm()
+                for view in self.views:
+                    if stop.is_set():
+                        break
+                    try:
+                        self.run_view_once(view, stop)
+                    except Exception:  # noqa: BLE001  a store outage must not kill the projector
+                        logger.exception("projector failed on view %s; retrying", view.name)
+                        stop.wait(1.0)
+                wakeup.wait(idle_timeout, stop)
+        finally:
+            wakeup.close()
+
+    # -- what the views and their readers ask
+
+    def status(self) -> list[ViewStatus]:
+        head = self.store.head()
+        statuses = []
+        for view in self.views:
+            version, position = self._tracked(view.name)
+            with self.store.reading() as conn:
+                updated_at = conn.execute(
+                    select(tracking.c.updated_at).where(tracking.c.view == view.name)
+                ).scalar_one_or_none()
+            waiting = self._count_after(position)
+            lag_seconds = 0.0
+            if waiting:
+                first = self.app.recorder.select_notifications(position, limit=1, inclusive_of_start=False)[0]
+                oldest = self._event(first).timestamp
+                lag_seconds = max(0.0, (now() - oldest).total_seconds())
+            statuses.append(
+                ViewStatus(view.name, view.version, version, position, head, waiting, lag_seconds, updated_at)
+            )
+        return statuses
+
+    def _count_after(self, position: int, page: int = 10_000) -> int:
+        count, start = 0, position
+        while True:
+            found = self.app.recorder.select_notifications(start, limit=page, inclusive_of_start=False)
+            count += len(found)
+            if len(found) < page:
+                return count
+            start = found[-1].id
+
+    def wait_for(self, name: str, position: int, timeout: float) -> bool:
+        """Wait until view `name` has applied `position`; False if `timeout` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while self.position(name) < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        return True
+
+
+class ProjectorThread:
+    """The projector inside the API process, as a daemon thread."""
+
+    def __init__(self, projector: Projector, idle_timeout: float) -> None:
+        self._projector = projector
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=projector.run, args=(self._stop, idle_timeout), name="youthcare-projector", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

@@ -1,0 +1,287 @@
+"""Where the read-side views live, how one runner per view is ensured, and how it wakes.
+
+Views are tables in the event store's own database, written through the event
+store's own SQLAlchemy datastore: on SQLite that shares the library's in-process
+write lock, so a projector batch and a command never fight over the file. With
+the in-memory event store (tests, demos) the views live in a private in-memory
+SQLite database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import select
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool, StaticPool
+
+from application.app import YouthCare
+from infrastructure.persistence import MEMORY_URL
+from infrastructure.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class ViewLock(Protocol):
+    """At most one holder per view across every process using the same database."""
+
+    def try_acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ViewStore:
+    """The database the views are written to and read from.
+
+    `private=True` keeps the views in this process's memory whatever the event store:
+    a scratch build, e.g. to compare a live view with a clean rebuild.
+    """
+
+    def __init__(self, app: YouthCare, settings: Settings, *, private: bool = False) -> None:
+        self.app = app
+        self.url = settings.database_url.get_secret_value()
+        self.schema = None if private else settings.database_schema
+        self._memory_lock: threading.RLock | None = None
+        datastore = getattr(app.recorder, "datastore", None)
+        if private or self.url == MEMORY_URL or datastore is None:
+            self.engine: Engine = create_engine(
+                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+            self._memory_lock = threading.RLock()  # one shared connection: take turns
+            self._datastore = None
+        else:
+            self.engine = datastore.engine
+            self._datastore = datastore
+        self.dialect = self.engine.dialect.name
+
+    def _mapped(self, conn: Connection) -> Connection:
+        if self.schema:
+            conn.execution_options(schema_translate_map={None: self.schema})
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        if self._datastore is None:
+            assert self._memory_lock is not None
+            with self._memory_lock, self.engine.begin() as conn:
+                yield conn
+            return
+        with self._datastore.transaction(commit=True) as session:
+            yield self._mapped(session.connection())
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for queries: no lock, no writes."""
+        if self._memory_lock is not None:
+            with self._memory_lock, self.engine.connect() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            yield self._mapped(conn)
+
+    def head(self) -> int:
+        """The newest notification id in the event log (0 when empty)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    # -- one runner per view
+
+    def lock(self, view_name: str) -> ViewLock:
+        if self._memory_lock is not None:
+            return ThreadLock(f"{id(self)}:{view_name}")
+        if self.dialect == "postgresql":
+            return AdvisoryLock(self.url, f"youthcare:{self.schema or ''}:{view_name}")
+        database = make_url(self.url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            return FileLock(Path(f"{database}.{view_name}.lock"))
+        return ThreadLock(f"{id(self.app.recorder)}:{view_name}")
+
+    # -- waking up on new events
+
+    def wakeup(self) -> Wakeup:
+        if self._memory_lock is None and self.dialect == "postgresql":
+            return PostgresWakeup(self.url, self.app.recorder.channel_name)  # type: ignore[attr-defined]
+        return LocalWakeup(self.app)
+
+
+class AdvisoryLock:
+    """A PostgreSQL session-level advisory lock, held on a connection of its own."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self._engine = create_engine(url, poolclass=NullPool)
+        self._key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        self._conn: Connection | None = None
+
+    def try_acquire(self) -> bool:
+        try:
+            if self._conn is None:
+                self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            return bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar())
+        except Exception:  # noqa: BLE001  a lost connection means a lost lock: start over
+            logger.warning("advisory lock connection failed", exc_info=True)
+            self.close()
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            except Exception:  # noqa: BLE001
+                self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001
+                logger.debug("closing a broken lock connection", exc_info=True)
+            self._conn = None
+        self._engine.dispose()
+
+
+class FileLock:
+    """An flock on a file beside the SQLite database; the OS frees it if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def close(self) -> None:
+        self.release()
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+class ThreadLock:
+    """For a store only this process can see (in memory)."""
+
+    def __init__(self, name: str) -> None:
+        with _thread_locks_guard:
+            self._lock = _thread_locks.setdefault(name, threading.Lock())
+        self._held = False
+
+    def try_acquire(self) -> bool:
+        self._held = self._lock.acquire(blocking=False)
+        return self._held
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()
+
+    def close(self) -> None:
+        self.release()
+
+
+class Wakeup(Protocol):
+    def arm(self) -> None:
+        """Forget earlier signals: call before looking for new events."""
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        """Return when events may have arrived since `arm`, when `stop` is set, or after `timeout` s."""
+
+    def close(self) -> None: ...
+
+
+class LocalWakeup:
+    """Signalled by this process's own saves. Other processes' writes are seen by the timeout."""
+
+    def __init__(self, app: YouthCare) -> None:
+        self._event = threading.Event()
+        self._app = app
+        app.on_saved.append(self._event.set)
+
+    def arm(self) -> None:
+        self._event.clear()
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        deadline = time.monotonic() + timeout
+        while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+            if self._event.wait(min(remaining, 0.25)):  # short slices: a stop is noticed promptly
+                return
+
+    def close(self) -> None:
+        if self._event.set in self._app.on_saved:
+            self._app.on_saved.remove(self._event.set)
+
+
+class PostgresWakeup:
+    """LISTEN on the channel the event store NOTIFYs after each write, from any process."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        self._engine = create_engine(url, poolclass=NullPool)
+        self._channel = channel
+        self._raw: Any = None
+
+    def _connect(self) -> Any:
+        if self._raw is None:
+            raw = self._engine.raw_connection()
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            cursor = raw.cursor()
+            cursor.execute(f"LISTEN {self._channel}")
+            cursor.close()
+            self._raw = raw
+        return self._raw
+
+    def arm(self) -> None:
+        try:
+            raw = self._connect().driver_connection
+            raw.poll()
+            raw.notifies.clear()
+        except Exception:  # noqa: BLE001  the timeout in wait() still bounds the delay
+            logger.warning("LISTEN connection failed", exc_info=True)
+            self.close()
+
+    def wait(self, timeout: float, stop: threading.Event) -> None:
+        deadline = time.monotonic() + timeout
+        try:
+            # In short slices, so that a stop is noticed promptly.
+            while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+                if self._raw is None:
+                    stop.wait(remaining)
+                    return
+                raw = self._raw.driver_connection
+                if raw.notifies or select.select([raw], [], [], min(remaining, 0.25))[0]:
+                    return
+        except Exception:  # noqa: BLE001
+            logger.warning("LISTEN connection failed", exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self._raw is not None:
+            try:
+                self._raw.close()
+            except Exception:  # noqa: BLE001
+                logger.debug("closing a broken LISTEN connection", exc_info=True)
+            self._raw = None
+        self._engine.dispose()
