@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from application.app import YouthCare
 from application.base import Written
+from application.views.read_side import ReadSide
 from domain.common import Actor, Role
 
 DEVELOPMENT_ACTOR = Actor(user_id="dev-admin", role=Role.ADMINISTRATOR)
@@ -50,7 +51,13 @@ def get_expected_version(
     return int(re.sub(r"\D", "", if_match))
 
 
+def get_read_side(request: Request) -> ReadSide:
+    read_side: ReadSide = request.app.state.read_side
+    return read_side
+
+
 App = Annotated[YouthCare, Depends(get_application)]
+Views = Annotated[ReadSide, Depends(get_read_side)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 

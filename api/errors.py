@@ -21,6 +21,7 @@ from application.errors import (
     RuleViolation,
     StaleVersion,
     StoreUnavailable,
+    ViewNotReady,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _documented("The record's state forbids the command (`rule` names it), or another write got in first."),
     412: _documented("`If-Match` names a version that is not the record's current one."),
     422: _documented("Invalid input; `errors[].field` names each offending field."),
-    503: _documented("The event store is unavailable; retry after `Retry-After` seconds."),
+    503: _documented(
+        "The event store is unavailable, or a view has not reached `consistent_with` in time; "
+        "retry after `Retry-After` seconds."
+    ),
 }
 
 
@@ -131,6 +135,13 @@ def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return problem(503, "Service unavailable", exc.message, code="store_unavailable", headers={"Retry-After": "5"})
 
 
+def _view_not_ready(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ViewNotReady)
+    return problem(
+        503, "View not ready", exc.message, code="view_not_ready", headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method any route serves at this path (Starlette names only the first route's)."""
     routes = request.app.router.routes
@@ -184,6 +195,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 def install(app: FastAPI) -> None:
     """Register the handlers; the more specific classes come first in the lookup."""
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ViewNotReady, _view_not_ready)
     app.add_exception_handler(InvalidValue, _invalid_value)
     app.add_exception_handler(RuleViolation, _rule)
     app.add_exception_handler(NotFound, _not_found)

@@ -14,6 +14,7 @@ __all__ = [
     "StaleVersion",
     "ConcurrentWrite",
     "StoreUnavailable",
+    "ViewNotReady",
 ]
 
 
@@ -51,3 +52,11 @@ class ConcurrentWrite(ApplicationError):
 
 class StoreUnavailable(ApplicationError):
     """The event store could not be reached or failed; the command may be retried."""
+
+
+class ViewNotReady(ApplicationError):
+    """A view has not yet applied the position the caller asked to see; retry shortly."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

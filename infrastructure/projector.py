@@ -15,13 +15,27 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import cast
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, insert, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
 from application.app import YouthCare
 from application.views import VIEWS
@@ -221,7 +235,13 @@ class Projector:
         finally:
             wakeup.close()
 
-    # -- what the views and their readers ask
+    # -- what the views and their readers ask (the read side's ViewSource)
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        return self.store.reading()
+
+    def head(self) -> int:
+        return self.store.head()
 
     def status(self) -> list[ViewStatus]:
         head = self.store.head()

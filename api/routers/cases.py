@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
-from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
-from api.routers.common import AtVersion
+from api.deps import App, CurrentActor, ExpectedVersion, Views, record_response, written_response
+from api.routers.common import AtVersion, ConsistentWith, Cursor, Limit
 from api.schemas import Assignment, Closure, ConsentBody, InterventionBody, OpenCase, Plan, Reason, RiskAssessmentBody
+from application.views.case_search import CaseFilter, CaseSort
+from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -18,6 +22,58 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 def open_case(body: OpenCase, app: App, actor: CurrentActor) -> JSONResponse:
     """Open a case for a minor at an active station."""
     return written_response(app.open_case(actor, **body.model_dump()), created="/cases")
+
+
+SORT_PATTERN = "^-?(" + "|".join(sort.value for sort in CaseSort) + ")$"
+
+
+@router.get("")
+def search_cases(
+    views: Views,
+    station_id: UUID | None = None,
+    status: CaseStatus | None = None,
+    category: CaseCategory | None = None,
+    risk_level: RiskLevel | None = None,
+    case_worker_id: Annotated[str | None, Query(max_length=200)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the youth's name.")] = None,
+    opened_from: AwareDatetime | None = None,
+    opened_to: AwareDatetime | None = None,
+    closed_from: AwareDatetime | None = None,
+    closed_to: AwareDatetime | None = None,
+    active_from: Annotated[AwareDatetime | None, Query(description="Last activity at or after.")] = None,
+    active_to: Annotated[AwareDatetime | None, Query(description="Last activity before.")] = None,
+    sort: Annotated[
+        str, Query(pattern=SORT_PATTERN, description="A field to sort by; a leading `-` sorts descending.")
+    ] = "-last_activity_at",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    consistent_with: ConsistentWith = None,
+) -> dict[str, object]:
+    """Find cases: filter on station, status, category, risk level, case worker, name and
+    dates; sort; page with `next_cursor`. Each case comes with its counters and last activity.
+    Ranges: `_from` inclusive, `_to` exclusive."""
+    where = CaseFilter(
+        station_id=station_id,
+        status=status.value if status else None,
+        category=category.value if category else None,
+        risk_level=risk_level.value if risk_level else None,
+        case_worker_id=case_worker_id,
+        name=name,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        closed_from=closed_from,
+        closed_to=closed_to,
+        active_from=active_from,
+        active_to=active_to,
+    )
+    return views.cases(
+        where,
+        sort=CaseSort(sort.lstrip("-")),
+        descending=sort.startswith("-"),
+        limit=limit,
+        cursor=cursor,
+        consistent_with=consistent_with,
+    )
 
 
 @router.get("/{case_id}")

@@ -9,3 +9,19 @@ from fastapi import Query
 AtVersion = Annotated[
     int | None, Query(ge=1, description="Read the record as it stood at this version (1 = as created).")
 ]
+
+ConsistentWith = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description=(
+            "A `position` a command answered. The view waits (a few seconds at most) until it has applied it, "
+            "so you read your own writes; past the wait: 503 with Retry-After."
+        ),
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Cursor = Annotated[
+    str | None, Query(max_length=500, description="`next_cursor` of the previous page; omit for the first page.")
+]

@@ -31,7 +31,8 @@ def value(item: Any) -> Any:
 
 
 def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
+    """`moment` in UTC. Views store UTC; SQLite hands it back without a zone, so naive means UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 class View:
@@ -66,7 +67,7 @@ def _normalised(row: Iterable[Any]) -> tuple[Any, ...]:
     out: list[Any] = []
     for item in row:
         if isinstance(item, datetime):
-            item = (item if item.tzinfo else item.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+            item = utc(item).isoformat()
         elif isinstance(item, date):
             item = item.isoformat()
         elif isinstance(item, UUID):

@@ -24,7 +24,7 @@ ENDPOINTS = {
     "/volunteers/{volunteer_id}/trainings": {"post"},
     "/volunteers/{volunteer_id}/deactivation": {"post"},
     "/volunteers/{volunteer_id}/reactivation": {"post"},
-    "/cases": {"post"},
+    "/cases": {"get", "post"},
     "/cases/{case_id}": {"get"},
     "/cases/{case_id}/risk-assessments": {"post"},
     "/cases/{case_id}/plan": {"put"},
@@ -47,6 +47,12 @@ ENDPOINTS = {
     "/referrals/{referral_id}/progress-notes": {"post"},
     "/referrals/{referral_id}/completion": {"post"},
     "/referrals/{referral_id}/withdrawal": {"post"},
+    "/audit-trail": {"get"},
+    "/coordination/referrals": {"get"},
+    "/coordination/departments": {"get"},
+    "/coordination/stations": {"get"},
+    "/coordination/mentors": {"get"},
+    "/reports/summary": {"get"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -1,0 +1,44 @@
+"""The period report to the district, as JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import Views
+from api.routers.common import ConsistentWith
+from application.views.report import report_csv
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+CSV = "text/csv"
+
+
+@router.get(
+    "/summary",
+    responses={200: {"content": {"application/json": {}, CSV: {"schema": {"type": "string"}}}}},
+)
+def summary(
+    request: Request,
+    views: Views,
+    start: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
+    end: Annotated[date, Query(alias="to", description="Last day (UTC), included.")],
+    station_id: Annotated[UUID | None, Query(alias="station", description="Only this station's section.")] = None,
+    consistent_with: ConsistentWith = None,
+) -> Response:
+    """Cases opened and closed, interventions by kind, pairs started/active/closed, referrals by
+    department with median time to answer, volunteers active/screened/trained: per station and
+    for the district. Send `Accept: text/csv` for CSV."""
+    report: dict[str, Any] = views.report(start=start, end=end, station_id=station_id, consistent_with=consistent_with)
+    if CSV in request.headers.get("accept", ""):
+        filename = f"youthcare-report-{start.isoformat()}-{end.isoformat()}.csv"
+        return Response(
+            report_csv(report),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return JSONResponse(report)

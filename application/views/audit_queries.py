@@ -1,0 +1,80 @@
+"""Reading the audit trail: filtered, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, select
+
+from application.presenters import plain
+from application.views.audit_trail import trail
+from application.views.base import utc
+from application.views.paging import decode_cursor, encode_cursor
+from domain.common import InvalidValue
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Every field narrows the trail; None means any."""
+
+    record_id: UUID | None = None
+    case_id: UUID | None = None
+    actor_id: str | None = None
+    station_id: UUID | None = None
+    department_id: UUID | None = None
+    event_type: str | None = None
+    occurred_from: datetime | None = None  # inclusive
+    occurred_to: datetime | None = None  # exclusive
+
+
+def audit_trail_page(conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of the trail, newest first, and the cursor of the next page (None at the end)."""
+    query = select(trail).order_by(trail.c.position.desc()).limit(limit + 1)
+    for column, wanted in (
+        (trail.c.record_id, where.record_id),
+        (trail.c.case_id, where.case_id),
+        (trail.c.actor_id, where.actor_id),
+        (trail.c.station_id, where.station_id),
+        (trail.c.department_id, where.department_id),
+        (trail.c.event_type, where.event_type),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if where.occurred_from is not None and where.occurred_to is not None and where.occurred_to <= where.occurred_from:
+        raise InvalidValue("'to' must be after 'from'", rule="empty_range", field="to")
+    if where.occurred_from is not None:
+        query = query.where(trail.c.occurred_at >= utc(where.occurred_from))
+    if where.occurred_to is not None:
+        query = query.where(trail.c.occurred_at < utc(where.occurred_to))
+    if cursor is not None:
+        (before,) = decode_cursor(cursor, 1)
+        if not isinstance(before, int):
+            raise InvalidValue("not a cursor from a previous page", rule="bad_cursor", field="cursor")
+        query = query.where(trail.c.position < before)
+    rows = conn.execute(query).all()
+    page = rows[:limit]
+    return {
+        "items": [_entry(row) for row in page],
+        "next_cursor": encode_cursor(page[-1].position) if len(rows) > limit else None,
+    }
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return plain(
+        {
+            "position": row.position,
+            "occurred_at": utc(row.occurred_at),
+            "actor": {"user_id": row.actor_id, "role": row.actor_role},
+            "record_type": row.record_type,
+            "record_id": row.record_id,
+            "record_version": row.record_version,
+            "event_type": row.event_type,
+            "summary": row.summary,
+            "case_id": row.case_id,
+            "station_id": row.station_id,
+            "department_id": row.department_id,
+        }
+    )

@@ -1,0 +1,129 @@
+"""Case search: the casework view's cases, filtered, sorted, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from application.presenters import plain
+from application.views.base import utc
+from application.views.casework_tables import cases, stations
+from application.views.paging import decode_cursor, encode_cursor
+from domain.common import InvalidValue
+
+
+class CaseSort(Enum):
+    OPENED_AT = "opened_at"
+    LAST_ACTIVITY_AT = "last_activity_at"
+    INTERVENTIONS = "interventions"
+    ACTIVE_PAIRS = "active_pairs"
+    OPEN_REFERRALS = "open_referrals"
+
+
+DATE_SORTS = {CaseSort.OPENED_AT, CaseSort.LAST_ACTIVITY_AT}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Every field narrows the search; None means any. Ranges: `_from` inclusive, `_to` exclusive."""
+
+    station_id: UUID | None = None
+    status: str | None = None
+    category: str | None = None
+    risk_level: str | None = None
+    case_worker_id: str | None = None
+    name: str | None = None  # part of the youth's display name, any case
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+    closed_from: datetime | None = None
+    closed_to: datetime | None = None
+    active_from: datetime | None = None
+    active_to: datetime | None = None
+
+
+def search_cases(
+    conn: Connection, where: CaseFilter, *, sort: CaseSort, descending: bool, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """One page of cases in the order asked (ties broken by id), and the next page's cursor."""
+    key = cases.c[sort.value]
+    query = (
+        select(cases, stations.c.name.label("station_name"))
+        .join(stations, stations.c.station_id == cases.c.station_id, isouter=True)
+        .limit(limit + 1)
+    )
+    for column, wanted in (
+        (cases.c.station_id, where.station_id),
+        (cases.c.status, where.status),
+        (cases.c.category, where.category),
+        (cases.c.risk_level, where.risk_level),
+        (cases.c.case_worker_id, where.case_worker_id),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if where.name:
+        query = query.where(func.lower(cases.c.youth_display_name).contains(where.name.lower(), autoescape=True))
+    for column, start, end, field in (
+        (cases.c.opened_at, where.opened_from, where.opened_to, "opened_to"),
+        (cases.c.closed_at, where.closed_from, where.closed_to, "closed_to"),
+        (cases.c.last_activity_at, where.active_from, where.active_to, "active_to"),
+    ):
+        if start is not None and end is not None and end <= start:
+            raise InvalidValue(f"'{field}' must be after the start of its range", rule="empty_range", field=field)
+        if start is not None:
+            query = query.where(column >= utc(start))
+        if end is not None:
+            query = query.where(column < utc(end))
+    if cursor is not None:
+        after_value, after_id = _cursor_values(cursor, sort)
+        if descending:
+            query = query.where(or_(key < after_value, and_(key == after_value, cases.c.case_id < after_id)))
+        else:
+            query = query.where(or_(key > after_value, and_(key == after_value, cases.c.case_id > after_id)))
+    order = (key.desc(), cases.c.case_id.desc()) if descending else (key.asc(), cases.c.case_id.asc())
+    rows = conn.execute(query.order_by(*order)).all()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        sort_value = getattr(last, sort.value)
+        next_cursor = encode_cursor(utc(sort_value).isoformat() if sort in DATE_SORTS else sort_value, last.case_id)
+    return {"items": [_case(row) for row in page], "next_cursor": next_cursor}
+
+
+def _cursor_values(cursor: str, sort: CaseSort) -> tuple[Any, UUID]:
+    raw_value, raw_id = decode_cursor(cursor, 2)
+    try:
+        value: Any = datetime.fromisoformat(raw_value) if sort in DATE_SORTS else int(raw_value)
+        if isinstance(value, datetime):
+            value = utc(value)
+        return value, UUID(str(raw_id))
+    except (TypeError, ValueError):
+        raise InvalidValue(
+            "not a cursor from a previous page with this sort", rule="bad_cursor", field="cursor"
+        ) from None
+
+
+def _case(row: Any) -> dict[str, Any]:
+    return plain(
+        {
+            "id": row.case_id,
+            "station": {"id": row.station_id, "name": row.station_name},
+            "status": row.status,
+            "category": row.category,
+            "source": row.source,
+            "risk_level": row.risk_level,
+            "case_worker_id": row.case_worker_id,
+            "youth_display_name": row.youth_display_name,
+            "opened_at": utc(row.opened_at),
+            "closed_at": utc(row.closed_at) if row.closed_at else None,
+            "last_activity_at": utc(row.last_activity_at),
+            "interventions": row.interventions,
+            "active_pairs": row.active_pairs,
+            "open_referrals": row.open_referrals,
+        }
+    )

@@ -1,0 +1,215 @@
+"""Coordination views: what waits on which department, each station's load, each mentor's load.
+
+All read the casework view. "Now" comes from the caller (the application's clock),
+so overdue and "days since" are computed at read time and never go stale.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, func, select
+
+from application.presenters import plain
+from application.views.base import utc
+from application.views.casework_tables import (
+    cases,
+    departments,
+    interventions,
+    pairs,
+    referrals,
+    sessions,
+    stations,
+    volunteers,
+)
+from domain.mentoring_pair import PairStatus
+from domain.referral import ReferralStatus
+from domain.youth_case import CaseStatus, RiskLevel
+
+PENDING, ACCEPTED = ReferralStatus.PENDING.value, ReferralStatus.ACCEPTED.value
+UNASSESSED = "unassessed"
+
+
+def _names(conn: Connection, table: Any, key: str) -> dict[UUID, str]:
+    return {row[0]: row[1] for row in conn.execute(select(table.c[key], table.c.name))}
+
+
+def _days(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 1)
+
+
+def median_hours(durations: list[timedelta]) -> float | None:
+    if not durations:
+        return None
+    return round(statistics.median(d.total_seconds() for d in durations) / 3600, 1)
+
+
+def overdue_reason(row: Any, now: datetime, overdue_after_days: int) -> str | None:
+    """Why an open referral is overdue, or None if it is not."""
+    if row.status == PENDING and row.respond_by < now.date():
+        return "no answer by the respond-by date"
+    if row.status == ACCEPTED and utc(row.accepted_at) + timedelta(days=overdue_after_days) < now:
+        return f"accepted and not completed within {overdue_after_days} days"
+    return None
+
+
+def referral_board(
+    conn: Connection, *, now: datetime, overdue_after_days: int, department_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Per department: referrals awaiting an answer, accepted and in progress, and overdue."""
+    station_names = _names(conn, stations, "station_id")
+    query = select(referrals).where(referrals.c.status.in_((PENDING, ACCEPTED))).order_by(referrals.c.made_at)
+    if department_id is not None:
+        query = query.where(referrals.c.department_id == department_id)
+    board: dict[UUID, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {"awaiting_answer": [], "in_progress": [], "overdue": []}
+    )
+    for row in conn.execute(query):
+        reason = overdue_reason(row, now, overdue_after_days)
+        item = plain(
+            {
+                "referral_id": row.referral_id,
+                "case_id": row.case_id,
+                "station": {"id": row.station_id, "name": station_names.get(row.station_id)},
+                "service": row.service,
+                "status": row.status,
+                "made_at": utc(row.made_at),
+                "age_days": _days(now - utc(row.made_at)),
+                "respond_by": row.respond_by,
+                "accepted_at": utc(row.accepted_at) if row.accepted_at else None,
+                "overdue": reason,
+            }
+        )
+        lists = board[row.department_id]
+        lists["awaiting_answer" if row.status == PENDING else "in_progress"].append(item)
+        if reason:
+            lists["overdue"].append(item)
+    return [
+        {"department": {"id": str(dept_id), "name": name}, **board.get(dept_id, _empty_board())}
+        for dept_id, name in sorted(_names(conn, departments, "department_id").items(), key=lambda kv: kv[1])
+        if department_id is None or dept_id == department_id
+    ]
+
+
+def _empty_board() -> dict[str, list[dict[str, Any]]]:
+    return {"awaiting_answer": [], "in_progress": [], "overdue": []}
+
+
+def department_summary(conn: Connection, *, now: datetime, overdue_after_days: int) -> list[dict[str, Any]]:
+    """Per department: referrals by status, how many are overdue, and the median time to answer."""
+    counts: dict[UUID, dict[str, int]] = defaultdict(lambda: {status.value: 0 for status in ReferralStatus})
+    overdue: dict[UUID, int] = defaultdict(int)
+    waits: dict[UUID, list[timedelta]] = defaultdict(list)
+    for row in conn.execute(select(referrals)):
+        counts[row.department_id][row.status] += 1
+        if row.status in (PENDING, ACCEPTED) and overdue_reason(row, now, overdue_after_days):
+            overdue[row.department_id] += 1
+        if row.answered_at is not None:
+            waits[row.department_id].append(utc(row.answered_at) - utc(row.made_at))
+    answer = []
+    for row in conn.execute(select(departments).order_by(departments.c.name)):
+        key = row.department_id
+        answer.append(
+            plain(
+                {
+                    "department": {"id": key, "name": row.name, "kind": row.kind, "active": row.active},
+                    "referrals": counts[key],
+                    "overdue": overdue[key],
+                    "answered": len(waits[key]),
+                    "median_hours_to_answer": median_hours(waits[key]),
+                }
+            )
+        )
+    return answer
+
+
+def station_dashboard(conn: Connection, *, since_month: str) -> list[dict[str, Any]]:
+    """Per station: open cases by risk level, interventions by kind per month, referrals out by status."""
+    by_risk: dict[UUID, dict[str, int]] = defaultdict(lambda: {**{r.value: 0 for r in RiskLevel}, UNASSESSED: 0})
+    open_cases = (
+        select(cases.c.station_id, cases.c.risk_level, func.count())
+        .where(cases.c.status == CaseStatus.OPEN.value)
+        .group_by(cases.c.station_id, cases.c.risk_level)
+    )
+    for station_id, risk, count in conn.execute(open_cases):
+        by_risk[station_id][risk or UNASSESSED] = count
+    by_month: dict[UUID, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    monthly = (
+        select(interventions.c.station_id, interventions.c.month, interventions.c.kind, func.count())
+        .where(interventions.c.month >= since_month)
+        .group_by(interventions.c.station_id, interventions.c.month, interventions.c.kind)
+    )
+    for station_id, month, kind, count in conn.execute(monthly):
+        by_month[station_id][month][kind] = count
+    out: dict[UUID, dict[str, int]] = defaultdict(lambda: {status.value: 0 for status in ReferralStatus})
+    referrals_out = select(referrals.c.station_id, referrals.c.status, func.count()).group_by(
+        referrals.c.station_id, referrals.c.status
+    )
+    for station_id, status, count in conn.execute(referrals_out):
+        out[station_id][status] = count
+    return [
+        plain(
+            {
+                "station": {"id": row.station_id, "name": row.name, "kind": row.kind, "active": row.active},
+                "open_cases_by_risk": by_risk[row.station_id],
+                "open_cases": sum(by_risk[row.station_id].values()),
+                "interventions_by_month": dict(sorted(by_month[row.station_id].items())),
+                "referrals_out_by_status": out[row.station_id],
+            }
+        )
+        for row in conn.execute(select(stations).order_by(stations.c.name))
+    ]
+
+
+def mentor_load(conn: Connection, *, today: date, contact_days: int) -> list[dict[str, Any]]:
+    """Per volunteer: active pairs, recent sessions, last session, and pairs gone quiet."""
+    recent_since = today - timedelta(days=30)
+    counted = (
+        select(sessions.c.volunteer_id, func.count())
+        .where(sessions.c.held_on >= recent_since)
+        .group_by(sessions.c.volunteer_id)
+    )
+    recent: dict[UUID, int] = {volunteer_id: count for volunteer_id, count in conn.execute(counted)}
+    active: dict[UUID, int] = defaultdict(int)
+    quiet: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    for pair in conn.execute(select(pairs).where(pairs.c.status != PairStatus.CLOSED.value)):
+        if pair.status != PairStatus.ACTIVE.value:
+            continue
+        active[pair.volunteer_id] += 1
+        last_contact = pair.last_session_on or pair.started_on
+        if (today - last_contact).days > contact_days:
+            quiet[pair.volunteer_id].append(
+                plain(
+                    {
+                        "pair_id": pair.pair_id,
+                        "case_id": pair.case_id,
+                        "station_id": pair.station_id,
+                        "last_contact_on": last_contact,
+                        "days_without_session": (today - last_contact).days,
+                    }
+                )
+            )
+    latest = select(pairs.c.volunteer_id, func.max(pairs.c.last_session_on)).group_by(pairs.c.volunteer_id)
+    last_session = {volunteer_id: held_on for volunteer_id, held_on in conn.execute(latest) if held_on is not None}
+    return [
+        plain(
+            {
+                "volunteer": {
+                    "id": row.volunteer_id,
+                    "display_name": row.display_name,
+                    "kind": row.kind,
+                    "active": row.active,
+                    "screened": row.screened,
+                },
+                "active_pairs": active[row.volunteer_id],
+                "sessions_last_30_days": recent.get(row.volunteer_id, 0),
+                "last_session_on": last_session.get(row.volunteer_id),
+                "pairs_without_recent_session": quiet[row.volunteer_id],
+            }
+        )
+        for row in conn.execute(select(volunteers).order_by(volunteers.c.display_name, volunteers.c.volunteer_id))
+    ]

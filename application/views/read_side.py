@@ -1,0 +1,119 @@
+"""The read side's one door: every view query, each honouring `consistent_with`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy import Connection
+
+from application.errors import ViewNotReady
+from application.views.audit_queries import AuditFilter, audit_trail_page
+from application.views.audit_trail import AuditTrail
+from application.views.case_search import CaseFilter, CaseSort, search_cases
+from application.views.casework import Casework
+from application.views.coordination import department_summary, mentor_load, referral_board, station_dashboard
+from application.views.report import period_report
+from domain.common import InvalidValue
+
+
+class ViewSource(Protocol):
+    """What the read side needs from wherever the views are kept (see infrastructure)."""
+
+    def reading(self) -> AbstractContextManager[Connection]: ...
+
+    def head(self) -> int: ...
+
+    def position(self, name: str) -> int: ...
+
+    def wait_for(self, name: str, position: int, timeout: float) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    consistency_wait_seconds: float = 5.0
+    referral_overdue_days: int = 30
+    mentor_contact_days: int = 30
+
+
+class ReadSide:
+    """Queries over the views. Each answer carries the view's position when it was read."""
+
+    def __init__(self, source: ViewSource, policy: ReadPolicy, clock: Callable[[], datetime]) -> None:
+        self.source = source
+        self.policy = policy
+        self.clock = clock
+
+    @contextmanager
+    def _view(self, name: str, consistent_with: int | None) -> Iterator[tuple[Connection, dict[str, Any]]]:
+        if consistent_with is not None:
+            if consistent_with > self.source.head():
+                raise InvalidValue(
+                    f"position {consistent_with} has not been written", rule="unknown_position", field="consistent_with"
+                )
+            if not self.source.wait_for(name, consistent_with, self.policy.consistency_wait_seconds):
+                raise ViewNotReady(f"the {name} view has not reached position {consistent_with} yet; retry shortly")
+        header = {"view": name, "position": self.source.position(name)}
+        with self.source.reading() as conn:
+            yield conn, header
+
+    def audit_trail(
+        self, where: AuditFilter, *, limit: int, cursor: str | None, consistent_with: int | None = None
+    ) -> dict[str, Any]:
+        """Every event of every record, newest first, filtered."""
+        with self._view(AuditTrail.name, consistent_with) as (conn, header):
+            return header | audit_trail_page(conn, where, limit=limit, cursor=cursor)
+
+    def cases(
+        self,
+        where: CaseFilter,
+        *,
+        sort: CaseSort,
+        descending: bool,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+    ) -> dict[str, Any]:
+        """Cases with their station, status, risk, counters and last activity."""
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | search_cases(conn, where, sort=sort, descending=descending, limit=limit, cursor=cursor)
+
+    def referral_board(
+        self, *, department_id: UUID | None, overdue_after_days: int | None, consistent_with: int | None = None
+    ) -> dict[str, Any]:
+        days = overdue_after_days or self.policy.referral_overdue_days
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            board = referral_board(conn, now=self.clock(), overdue_after_days=days, department_id=department_id)
+            return header | {"overdue_after_days": days, "departments": board}
+
+    def departments(self, *, overdue_after_days: int | None, consistent_with: int | None = None) -> dict[str, Any]:
+        days = overdue_after_days or self.policy.referral_overdue_days
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            summary = department_summary(conn, now=self.clock(), overdue_after_days=days)
+            return header | {"overdue_after_days": days, "departments": summary}
+
+    def stations(self, *, months: int, consistent_with: int | None = None) -> dict[str, Any]:
+        today = self.clock().date()
+        month_index = today.year * 12 + today.month - 1 - (months - 1)
+        since = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | {"since_month": since, "stations": station_dashboard(conn, since_month=since)}
+
+    def mentors(self, *, contact_days: int | None, consistent_with: int | None = None) -> dict[str, Any]:
+        days = contact_days or self.policy.mentor_contact_days
+        today = self.clock().date()
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            load = mentor_load(conn, today=today, contact_days=days)
+            return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
+
+    def report(
+        self, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None = None
+    ) -> dict[str, Any]:
+        if end < start:
+            raise InvalidValue("'to' must not be before 'from'", rule="empty_range", field="to")
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | period_report(conn, start=start, end=end, station_id=station_id)

@@ -1,0 +1,175 @@
+"""The period report to the district: counts for a date range, per station and for the district.
+
+Dates are whole UTC days, `from` and `to` both included. Volunteers belong to no
+station; in a station's section a volunteer counts when they mentored a youth of
+that station during the period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, or_, select
+
+from application.presenters import plain
+from application.views.base import utc
+from application.views.casework_tables import (
+    cases,
+    closures,
+    departments,
+    interventions,
+    pairs,
+    referrals,
+    screenings,
+    sessions,
+    stations,
+    trainings,
+)
+from application.views.coordination import median_hours
+
+DISTRICT = None  # the key of the district-wide section
+
+
+@dataclass
+class Section:
+    cases_opened: int = 0
+    cases_closed: set[UUID] = field(default_factory=set)
+    interventions: Counter[str] = field(default_factory=Counter)
+    pairs_started: int = 0
+    pairs_active: int = 0
+    pairs_closed: int = 0
+    referrals_made: Counter[UUID] = field(default_factory=Counter)
+    referral_waits: dict[UUID, list[timedelta]] = field(default_factory=lambda: defaultdict(list))
+    mentors: set[UUID] = field(default_factory=set)  # volunteers with a pair here during the period
+    volunteers_active: set[UUID] = field(default_factory=set)
+
+    def as_dict(
+        self, department_names: dict[UUID, str], screened: set[UUID], trained: dict[UUID, Decimal]
+    ) -> dict[str, Any]:
+        in_scope = self.mentors
+        return plain(
+            {
+                "cases_opened": self.cases_opened,
+                "cases_closed": len(self.cases_closed),
+                "interventions": sum(self.interventions.values()),
+                "interventions_by_kind": dict(sorted(self.interventions.items())),
+                "pairs_started": self.pairs_started,
+                "pairs_active": self.pairs_active,
+                "pairs_closed": self.pairs_closed,
+                "referrals_by_department": [
+                    {
+                        "department": {"id": dept_id, "name": department_names.get(dept_id)},
+                        "made": self.referrals_made[dept_id],
+                        "answered": len(self.referral_waits[dept_id]),
+                        "median_hours_to_answer": median_hours(self.referral_waits[dept_id]),
+                    }
+                    for dept_id in sorted(self.referrals_made, key=lambda d: department_names.get(d, ""))
+                ],
+                "volunteers_active": len(self.volunteers_active),
+                "volunteers_screened": len(screened & in_scope),
+                "volunteers_trained": len(trained.keys() & in_scope),
+                "training_hours": sum((trained[v] for v in trained.keys() & in_scope), Decimal(0)),
+            }
+        )
+
+
+def period_report(conn: Connection, *, start: date, end: date, station_id: UUID | None = None) -> dict[str, Any]:
+    """Counts for the days `start`..`end` (inclusive), for the district and each station (or one)."""
+    low = datetime.combine(start, time.min, tzinfo=timezone.utc)
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    sections: dict[UUID | None, Section] = defaultdict(Section)
+
+    def both(station: UUID) -> tuple[Section, Section]:
+        return sections[DISTRICT], sections[station]
+
+    for row in conn.execute(select(cases.c.station_id).where(cases.c.opened_at >= low, cases.c.opened_at < high)):
+        for section in both(row.station_id):
+            section.cases_opened += 1
+    for row in conn.execute(select(closures).where(closures.c.closed_at >= low, closures.c.closed_at < high)):
+        for section in both(row.station_id):
+            section.cases_closed.add(row.case_id)
+    done = select(interventions).where(interventions.c.occurred_at >= low, interventions.c.occurred_at < high)
+    for row in conn.execute(done):
+        for section in both(row.station_id):
+            section.interventions[row.kind] += 1
+    overlapping = select(pairs).where(
+        pairs.c.started_on <= end, or_(pairs.c.closed_at.is_(None), pairs.c.closed_at >= low)
+    )
+    for row in conn.execute(overlapping):
+        for section in both(row.station_id):
+            section.pairs_active += 1
+            section.pairs_started += int(row.started_on >= start)
+            section.pairs_closed += int(row.closed_at is not None and utc(row.closed_at) < high)
+            section.mentors.add(row.volunteer_id)
+    held = select(sessions).where(sessions.c.held_on >= start, sessions.c.held_on <= end)
+    for row in conn.execute(held):
+        for section in both(row.station_id):
+            section.volunteers_active.add(row.volunteer_id)
+    made = select(referrals).where(referrals.c.made_at >= low, referrals.c.made_at < high)
+    for row in conn.execute(made):
+        for section in both(row.station_id):
+            section.referrals_made[row.department_id] += 1
+            if row.answered_at is not None:
+                section.referral_waits[row.department_id].append(utc(row.answered_at) - utc(row.made_at))
+
+    passed = select(screenings.c.volunteer_id).where(
+        screenings.c.passed.is_(True), screenings.c.screened_at >= low, screenings.c.screened_at < high
+    )
+    screened = {row.volunteer_id for row in conn.execute(passed)}
+    trained: dict[UUID, Decimal] = defaultdict(Decimal)
+    attended = select(trainings).where(trainings.c.completed_on >= start, trainings.c.completed_on <= end)
+    for row in conn.execute(attended):
+        trained[row.volunteer_id] += Decimal(row.hours)
+    district = sections[DISTRICT]
+    district.mentors |= screened | trained.keys()  # the district counts every volunteer
+
+    department_names = {row[0]: row[1] for row in conn.execute(select(departments.c.department_id, departments.c.name))}
+    station_rows = conn.execute(select(stations).order_by(stations.c.name)).all()
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "district": district.as_dict(department_names, screened, trained),
+        "stations": [
+            {
+                "station": plain({"id": row.station_id, "name": row.name}),
+                **sections[row.station_id].as_dict(department_names, screened, trained),
+            }
+            for row in station_rows
+            if station_id is None or row.station_id == station_id
+        ],
+    }
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    """The report as long-format CSV: one figure per line, easy to pivot in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["from", "to", "scope", "station_id", "station_name", "figure", "item", "value"])
+    scopes = [("district", "", "", report["district"])] + [
+        ("station", s["station"]["id"], s["station"]["name"], s) for s in report["stations"]
+    ]
+    for scope, sid, sname, section in scopes:
+        base = [report["from"], report["to"], scope, sid, sname]
+        for figure, value in section.items():
+            if figure == "station":
+                continue
+            if figure == "interventions_by_kind":
+                for kind, count in value.items():
+                    writer.writerow([*base, figure, kind, count])
+            elif figure == "referrals_by_department":
+                for entry in value:
+                    name = entry["department"]["name"]
+                    writer.writerow([*base, "referrals_made", name, entry["made"]])
+                    writer.writerow([*base, "referrals_answered", name, entry["answered"]])
+                    hours = entry["median_hours_to_answer"]
+                    writer.writerow([*base, "median_hours_to_answer", name, "" if hours is None else hours])
+            else:
+                writer.writerow([*base, figure, "", value])
+    return buffer.getvalue()
