@@ -243,6 +243,10 @@ class Projector:
     def head(self) -> int:
         return self.store.head()
 
+    def is_ready(self, name: str) -> bool:
+        """The view exists at this code's version (not missing, not being reset)."""
+        return self.is_current(self.view(name))
+
     def status(self) -> list[ViewStatus]:
         head = self.store.head()
         statuses = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from application.errors import ViewNotReady
 from application.views.audit_queries import AuditFilter, audit_trail_page
@@ -19,6 +21,8 @@ from application.views.casework import Casework
 from application.views.coordination import department_summary, mentor_load, referral_board, station_dashboard
 from application.views.report import period_report
 from domain.common import InvalidValue
+
+logger = logging.getLogger(__name__)
 
 
 class ViewSource(Protocol):
@@ -31,6 +35,8 @@ class ViewSource(Protocol):
     def position(self, name: str) -> int: ...
 
     def wait_for(self, name: str, position: int, timeout: float) -> bool: ...
+
+    def is_ready(self, name: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,15 @@ class ReadSide:
                 )
             if not self.source.wait_for(name, consistent_with, self.policy.consistency_wait_seconds):
                 raise ViewNotReady(f"the {name} view has not reached position {consistent_with} yet; retry shortly")
-        header = {"view": name, "position": self.source.position(name)}
-        with self.source.reading() as conn:
-            yield conn, header
+        if not self.source.is_ready(name):
+            raise ViewNotReady(f"the {name} view is being built; retry shortly", retry_after=5)
+        try:
+            header = {"view": name, "position": self.source.position(name)}
+            with self.source.reading() as conn:
+                yield conn, header
+        except SQLAlchemyError as error:  # e.g. a rebuild in another process dropped the tables mid-read
+            logger.warning("view %s could not be read", name, exc_info=True)
+            raise ViewNotReady(f"the {name} view could not be read; retry shortly", retry_after=5) from error
 
     def audit_trail(
         self, where: AuditFilter, *, limit: int, cursor: str | None, consistent_with: int | None = None

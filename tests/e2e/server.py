@@ -23,6 +23,33 @@ def free_port() -> int:
         return port
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def running_projector(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`youthcare projector` as its own process, with `env` added; stopped with SIGTERM afterwards."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "youthcare"), "projector"],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            _stop(process)
+
+
 @contextmanager
 def running_server(env: dict[str, str], log_path: Path, timeout: float = 60.0) -> Iterator[str]:
     """`make run PORT=...` with `env` added; yields the base URL once /healthz answers."""
@@ -52,9 +79,4 @@ def running_server(env: dict[str, str], log_path: Path, timeout: float = 60.0) -
                 time.sleep(0.2)
             yield base_url
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _stop(process)

@@ -161,3 +161,108 @@ def check_story(client: httpx.Client, ids: dict[str, str]) -> None:
     assert before_closing["status"] == "open"
     listed = client.get("/stations").json()["items"]
     assert ids["station"] in [s["id"] for s in listed]
+
+
+def record_writes(client: httpx.Client) -> list[dict[str, Any]]:
+    """Collect every acknowledged write the client makes: record id, version and log position."""
+    writes: list[dict[str, Any]] = []
+
+    def hook(response: httpx.Response) -> None:
+        if response.request.method in ("POST", "PUT") and response.status_code in (200, 201):
+            response.read()
+            body = response.json()
+            writes.append({"id": body["id"], "version": body["version"], "position": body["position"]})
+
+    client.event_hooks["response"].append(hook)
+    return writes
+
+
+def _view(client: httpx.Client, path: str, position: int, **params: Any) -> dict[str, Any]:
+    response = client.get(path, params={"consistent_with": position, **params})
+    assert response.status_code == 200, f"GET {path}: {response.text}"
+    body: dict[str, Any] = response.json()
+    assert body["position"] >= position
+    return body
+
+
+def whole_audit_trail(client: httpx.Client, position: int, **filters: Any) -> list[dict[str, Any]]:
+    """Every page of the audit trail, newest first, in small pages to exercise the cursor."""
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 7, **filters} | ({"cursor": cursor} if cursor else {})
+        page = _view(client, "/audit-trail", position, **params)
+        rows.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return rows
+
+
+def check_views(client: httpx.Client, ids: dict[str, str], writes: list[dict[str, Any]]) -> None:
+    """The audit trail holds every event once, in order, with its actor; the coordination views agree."""
+    head = max(write["position"] for write in writes)
+    trail = whole_audit_trail(client, head)
+    positions = [row["position"] for row in trail]
+    assert positions == sorted(set(positions), reverse=True), "newest first, each event once"
+    by_position = {row["position"]: row for row in trail}
+    for write in writes:
+        row = by_position[write["position"]]
+        assert (row["record_id"], row["record_version"]) == (write["id"], write["version"])
+        assert row["actor"] == {"user_id": "dev-admin", "role": "administrator"}
+    versions: dict[str, list[int]] = {}
+    for row in reversed(trail):
+        versions.setdefault(row["record_id"], []).append(row["record_version"])
+    for record_id, seen in versions.items():
+        assert seen == list(range(1, len(seen) + 1)), f"{record_id}: versions {seen}"
+    latest = {w["id"]: max(x["version"] for x in writes if x["id"] == w["id"]) for w in writes}
+    assert all(len(versions[record_id]) == version for record_id, version in latest.items())
+    others = {row["record_type"] for row in trail if row["record_id"] not in latest}
+    assert others <= {"pair_slot"}, others
+
+    case_rows = whole_audit_trail(client, head, case_id=ids["case"])
+    assert {row["record_type"] for row in case_rows} == {"case", "pair", "pair_slot", "referral"}
+    assert len(case_rows) == sum(1 for row in trail if row["case_id"] == ids["case"])
+    assert all(row["station_id"] == ids["station"] for row in case_rows)
+
+    found = _view(client, "/cases", head, station_id=ids["station"])["items"]
+    case = next(item for item in found if item["id"] == ids["case"])
+    assert (case["status"], case["risk_level"], case["category"]) == ("closed", "medium", "truancy")
+    assert (case["interventions"], case["active_pairs"], case["open_referrals"]) == (2, 1, 0)
+    assert case["station"] == {"id": ids["station"], "name": "Chengguan Police Care Station"}
+
+    board = _view(client, "/coordination/referrals", head, department_id=ids["department"])["departments"]
+    assert board == [
+        {
+            "department": {"id": ids["department"], "name": "District Education Bureau"},
+            "awaiting_answer": [],
+            "in_progress": [],
+            "overdue": [],
+        }
+    ]
+    departments = _view(client, "/coordination/departments", head)["departments"]
+    bureau = next(d for d in departments if d["department"]["id"] == ids["department"])
+    assert bureau["referrals"]["completed"] == 1 and bureau["answered"] == 1
+    assert bureau["median_hours_to_answer"] is not None
+
+    stations = _view(client, "/coordination/stations", head)["stations"]
+    station = next(s for s in stations if s["station"]["id"] == ids["station"])
+    assert station["open_cases"] == 0
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    assert station["interventions_by_month"][this_month] == {"home_visit": 1, "counselling": 1}
+    assert station["referrals_out_by_status"]["completed"] == 1
+
+    mentors = _view(client, "/coordination/mentors", head)["volunteers"]
+    mentor = next(m for m in mentors if m["volunteer"]["id"] == ids["volunteer"])
+    assert (mentor["active_pairs"], mentor["sessions_last_30_days"]) == (1, 3)
+    assert mentor["last_session_on"] == TODAY.isoformat() and mentor["pairs_without_recent_session"] == []
+
+    year = {"from": f"{TODAY.year}-01-01", "to": f"{TODAY.year}-12-31", "station": ids["station"]}
+    report = _view(client, "/reports/summary", head, **year)
+    section = report["stations"][0]
+    assert section["station"]["id"] == ids["station"]
+    assert (section["cases_opened"], section["cases_closed"], section["interventions"]) == (1, 1, 2)
+    assert (section["pairs_started"], section["pairs_active"], section["volunteers_active"]) == (1, 1, 1)
+    assert [(r["department"]["id"], r["made"]) for r in section["referrals_by_department"]] == [(ids["department"], 1)]
+    csv_answer = client.get("/reports/summary", params=year, headers={"Accept": "text/csv"})
+    assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
+    assert f"station,{ids['station']},Chengguan Police Care Station,cases_opened,,1" in csv_answer.text

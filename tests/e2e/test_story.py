@@ -7,18 +7,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import running_server
-from tests.e2e.story import check_story, run_story
+from tests.e2e.server import running_projector, running_server
+from tests.e2e.story import check_story, check_views, record_writes, run_story
 
 pytestmark = pytest.mark.e2e
 
 
 def _story_survives_a_restart(env: dict[str, str], tmp_path: Path) -> None:
     with running_server(env, tmp_path / "server-1.log") as base_url, httpx.Client(base_url=base_url) as client:
+        writes = record_writes(client)
         ids = run_story(client)
         check_story(client, ids)
+        check_views(client, ids, writes)
     with running_server(env, tmp_path / "server-2.log") as base_url, httpx.Client(base_url=base_url) as client:
         check_story(client, ids)
+        check_views(client, ids, writes)
 
 
 def test_the_story_runs_over_http_on_sqlite(tmp_path: Path) -> None:
@@ -29,3 +32,35 @@ def test_the_story_runs_over_http_on_sqlite(tmp_path: Path) -> None:
 def test_the_story_runs_over_http_on_postgresql(pg_schema: tuple[str, str], tmp_path: Path) -> None:
     url, schema = pg_schema
     _story_survives_a_restart({"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema}, tmp_path)
+
+
+@pytest.mark.postgres
+def test_the_story_runs_with_the_projector_in_its_own_process(pg_schema: tuple[str, str], tmp_path: Path) -> None:
+    url, schema = pg_schema
+    env = {"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema, "YOUTHCARE_PROJECTOR": "off"}
+    with (
+        running_server(env, tmp_path / "server.log") as base_url,
+        running_projector(env, tmp_path / "projector.log"),
+        httpx.Client(base_url=base_url) as client,
+    ):
+        writes = record_writes(client)
+        ids = run_story(client)
+        check_views(client, ids, writes)
+
+
+def test_a_view_that_cannot_catch_up_in_time_answers_503_with_retry_after(tmp_path: Path) -> None:
+    env = {
+        "YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "YOUTHCARE_PROJECTOR": "off",  # and no projector process: the views never move
+        "YOUTHCARE_CONSISTENCY_WAIT_SECONDS": "0.3",
+    }
+    with running_server(env, tmp_path / "server.log") as base_url, httpx.Client(base_url=base_url) as client:
+        station = client.post("/stations", json={"name": "S", "kind": "police_care_station", "level": "town"})
+        position = station.json()["position"]
+        answer = client.get("/audit-trail", params={"consistent_with": position})
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "urn:youthcare:problem:view_not_ready"
+        never_built = client.get("/audit-trail")  # no projector has ever run: the view does not exist
+        assert never_built.status_code == 503 and never_built.json()["type"] == "urn:youthcare:problem:view_not_ready"
