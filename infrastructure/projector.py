@@ -279,12 +279,12 @@ class Projector:
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
         """Wait until view `name` has applied `position`; False if `timeout` seconds pass first."""
         deadline = time.monotonic() + timeout
-        delay = 0.005
+        delay = 0.002  # a primary-key read per poll: cheap enough to ask often
         while self.position(name) < position:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 1.5, 0.02)
         return True
 
 
