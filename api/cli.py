@@ -69,6 +69,7 @@ def run_projector(settings: Settings) -> int:
     try:
         projector.run(stop, settings.projector_idle_seconds)
     finally:
+        projector.close()
         projector.app.close()
     return 0
 
@@ -84,6 +85,7 @@ def show_status(settings: Settings, out: TextIO) -> int:
                 f"{s.view:<12} {version:>9} {s.position:>10,} {s.head:>10,} {s.lag_events:>11,} {s.lag_seconds:>8.1f}\n"
             )
     finally:
+        projector.close()
         projector.app.close()
     return 0
 
@@ -101,6 +103,7 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
             applied = projector.rebuild(projector.view(name), progress=bar)
             bar.finish(applied)
     finally:
+        projector.close()
         projector.app.close()
     return 0
 

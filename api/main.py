@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if settings.projector == "embedded":
                 runner.stop()
+            projector.close()
             application.close()
 
     app = FastAPI(

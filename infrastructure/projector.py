@@ -40,7 +40,7 @@ from sqlalchemy import (
 from application.app import YouthCare
 from application.views import VIEWS
 from application.views.base import View
-from infrastructure.view_store import ViewStore
+from infrastructure.view_store import ViewLock, ViewStore
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class Projector:
         self.views = list(views) if views is not None else [view_class() for view_class in VIEWS]
         self.batch_size = batch_size
         self._tables_seen: set[str] = set()
+        self._locks: dict[str, ViewLock] = {}
+        self._locks_guard = threading.Lock()
         with store.transaction() as conn:
             tracking_metadata.create_all(conn)
 
@@ -186,36 +188,44 @@ class Projector:
 
     def run_view_once(self, view: View, stop: threading.Event | None = None) -> bool:
         """If no other runner holds `view`, bring it up to date. False if another runner has it."""
-        lock = self.store.lock(view.name)
+        lock = self._lock(view.name)
+        if not lock.try_acquire():
+            return False
         try:
-            if not lock.try_acquire():
-                return False
-            try:
-                if not self.is_current(view):
-                    self.reset(view)
-                self.catch_up(view, stop=stop)
-            finally:
-                lock.release()
-            return True
+            if not self.is_current(view):
+                self.reset(view)
+            self.catch_up(view, stop=stop)
         finally:
-            lock.close()
+            lock.release()
+        return True
 
     def rebuild(self, view: View, progress: Progress | None = None, patience: float | None = None) -> int:
         """Start `view` over and replay the whole log into it; waits for a running runner's turn."""
-        lock = self.store.lock(view.name)
+        lock = self._lock(view.name)
         deadline = None if patience is None else time.monotonic() + patience
+        while not lock.try_acquire():
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"another projector holds view {view.name}")
+            time.sleep(0.2)
         try:
-            while not lock.try_acquire():
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError(f"another projector holds view {view.name}")
-                time.sleep(0.2)
-            try:
-                self.reset(view)
-                return self.catch_up(view, progress)
-            finally:
-                lock.release()
+            self.reset(view)
+            return self.catch_up(view, progress)
         finally:
-            lock.close()
+            lock.release()
+
+    def _lock(self, name: str) -> ViewLock:
+        """The view's lock, made once: on PostgreSQL it keeps a connection of its own."""
+        with self._locks_guard:
+            if name not in self._locks:
+                self._locks[name] = self.store.lock(name)
+            return self._locks[name]
+
+    def close(self) -> None:
+        """Let go of the locks' connections (the application is closed by its owner)."""
+        with self._locks_guard:
+            for lock in self._locks.values():
+                lock.close()
+            self._locks.clear()
 
     def run(self, stop: threading.Event, idle_timeout: float) -> None:
         """Keep every view up to date until `stop` is set. Sleeps until new events arrive."""

@@ -123,31 +123,44 @@ class AdvisoryLock:
         self._engine = create_engine(url, poolclass=NullPool)
         self._key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         self._conn: Connection | None = None
+        # Advisory locks nest within one session, so threads sharing this object take turns here first.
+        self._held = threading.Lock()
 
     def try_acquire(self) -> bool:
+        if not self._held.acquire(blocking=False):
+            return False
         try:
             if self._conn is None:
                 self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar())
+            if self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}).scalar():
+                return True
         except Exception:  # noqa: BLE001  a lost connection means a lost lock: start over
             logger.warning("advisory lock connection failed", exc_info=True)
-            self.close()
-            return False
+            self._disconnect()
+        self._held.release()
+        return False
 
     def release(self) -> None:
-        if self._conn is not None:
-            try:
+        if not self._held.locked():
+            return
+        try:
+            if self._conn is not None:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
-            except Exception:  # noqa: BLE001
-                self.close()
+        except Exception:  # noqa: BLE001  closing the session frees the lock too
+            self._disconnect()
+        finally:
+            self._held.release()
 
-    def close(self) -> None:
+    def _disconnect(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
             except Exception:  # noqa: BLE001
                 logger.debug("closing a broken lock connection", exc_info=True)
             self._conn = None
+
+    def close(self) -> None:
+        self._disconnect()
         self._engine.dispose()
 
 
