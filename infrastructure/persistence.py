@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from application.app import YouthCare
 from infrastructure.settings import Settings
@@ -43,7 +47,31 @@ def prepare_database(settings: Settings) -> None:
             engine.dispose()
 
 
+@contextmanager
+def setup_lock(url_text: str, schema: str | None) -> Iterator[None]:
+    """Let one process at a time create schemas and tables in a PostgreSQL database.
+
+    Processes started together (the API and the projector from one compose file) would
+    otherwise race on CREATE ... and one would die with a duplicate-key error.
+    """
+    if url_text == MEMORY_URL or make_url(url_text).get_backend_name() != "postgresql":
+        yield
+        return
+    key = int.from_bytes(hashlib.sha256(f"youthcare-setup:{schema or ''}".encode()).digest()[:8], "big", signed=True)
+    engine = create_engine(url_text, poolclass=NullPool)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    finally:
+        engine.dispose()
+
+
 def create_application(settings: Settings) -> YouthCare:
     """The application, its tables created. Call once per process and keep it."""
-    prepare_database(settings)
-    return YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
+    with setup_lock(settings.database_url.get_secret_value(), settings.database_schema):
+        prepare_database(settings)
+        return YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import cast
 
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import IntegrityError, Notification
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -36,10 +36,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError as SQLAlchemyIntegrityError
 
 from application.app import YouthCare
 from application.views import VIEWS
 from application.views.base import View
+from infrastructure.persistence import setup_lock
 from infrastructure.view_store import ViewLock, ViewStore
 
 logger = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ class Projector:
         self._tables_seen: set[str] = set()
         self._locks: dict[str, ViewLock] = {}
         self._locks_guard = threading.Lock()
-        with store.transaction() as conn:
+        with setup_lock(store.url, store.schema), store.transaction() as conn:
             tracking_metadata.create_all(conn)
 
     def view(self, name: str) -> View:
@@ -155,16 +157,23 @@ class Projector:
             return 0
         events = [(self._event(n), n.id) for n in notifications]
         last = notifications[-1].id
-        with self.store.transaction() as conn:
-            for event, position in events:
-                view.process(conn, event, position)
-            moved = conn.execute(
-                update(tracking)
-                .where(tracking.c.view == view.name, tracking.c.position == start)
-                .values(position=last, updated_at=now())
-            ).rowcount
-            if moved != 1:
-                raise PositionMoved(view.name)
+        try:
+            with self.store.transaction() as conn:
+                for event, position in events:
+                    view.process(conn, event, position)
+                moved = conn.execute(
+                    update(tracking)
+                    .where(tracking.c.view == view.name, tracking.c.position == start)
+                    .values(position=last, updated_at=now())
+                ).rowcount
+                if moved != 1:
+                    raise PositionMoved(view.name)
+        except (IntegrityError, SQLAlchemyIntegrityError):
+            # Another runner got past the lock (say its lock connection dropped) and wrote
+            # these rows first: our batch is rolled back, and that is all.
+            if self.position(view.name) != start:
+                raise PositionMoved(view.name) from None
+            raise
         return len(events)
 
     def _event(self, notification: Notification) -> DomainEvent:
