@@ -131,6 +131,7 @@ class Projector:
     def reset(self, view: View) -> None:
         """Empty the view and start it from the beginning of the log. Hold the view's lock."""
         self._tables_seen.discard(view.name)
+        view.forget()
         self._set_tracking(view.name, version=0, position=0)  # a crash from here on resets again
         with self.store.transaction() as conn:
             view.metadata.drop_all(conn)
@@ -161,6 +162,7 @@ class Projector:
             with self.store.transaction() as conn:
                 for event, position in events:
                     view.process(conn, event, position)
+                view.flush(conn)
                 moved = conn.execute(
                     update(tracking)
                     .where(tracking.c.view == view.name, tracking.c.position == start)
@@ -169,10 +171,14 @@ class Projector:
                 if moved != 1:
                     raise PositionMoved(view.name)
         except (IntegrityError, SQLAlchemyIntegrityError):
+            view.forget()
             # Another runner got past the lock (say its lock connection dropped) and wrote
             # these rows first: our batch is rolled back, and that is all.
             if self.position(view.name) != start:
                 raise PositionMoved(view.name) from None
+            raise
+        except BaseException:
+            view.forget()
             raise
         return len(events)
 
@@ -182,6 +188,7 @@ class Projector:
     def catch_up(self, view: View, progress: Progress | None = None, stop: threading.Event | None = None) -> int:
         """Apply batches until the view reaches the head of the log. Hold the view's lock."""
         applied = 0
+        view.forget()  # whoever held the view before us may have moved it
         while stop is None or not stop.is_set():
             try:
                 count = self.step(view)

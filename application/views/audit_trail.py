@@ -96,41 +96,75 @@ class AuditTrail(View):
     version = 1
     metadata = metadata
 
+    FILINGS_KEPT = 100_000  # records whose filing is remembered between events
+
+    def __init__(self) -> None:
+        self._filings: dict[UUID, Filing] = {}
+        self._new_records: list[dict[str, Any]] = []
+        self._new_rows: list[dict[str, Any]] = []
+
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         summary = self.summarise(event, conn)
         filing = self._filing(conn, event.originator_id)
-        conn.execute(
-            insert(trail).values(
-                position=position,
-                occurred_at=utc(event.timestamp),
-                actor_id=event.actor.user_id,  # type: ignore[attr-defined]
-                actor_role=value(event.actor.role),  # type: ignore[attr-defined]
-                record_type=filing.record_type,
-                record_id=event.originator_id,
-                record_version=event.originator_version,
-                event_type=f"{filing.record_type}.{type(event).__name__}",
-                summary=summary[:500],
-                case_id=filing.case_id,
-                station_id=filing.station_id,
-                department_id=filing.department_id,
-            )
+        self._new_rows.append(
+            {
+                "position": position,
+                "occurred_at": utc(event.timestamp),
+                "actor_id": event.actor.user_id,  # type: ignore[attr-defined]
+                "actor_role": value(event.actor.role),  # type: ignore[attr-defined]
+                "record_type": filing.record_type,
+                "record_id": event.originator_id,
+                "record_version": event.originator_version,
+                "event_type": f"{filing.record_type}.{type(event).__name__}",
+                "summary": summary[:500],
+                "case_id": filing.case_id,
+                "station_id": filing.station_id,
+                "department_id": filing.department_id,
+            }
         )
+
+    def flush(self, conn: Connection) -> None:
+        self._flush_records(conn)
+        if self._new_rows:
+            conn.execute(insert(trail), self._new_rows)
+            self._new_rows = []
+
+    def forget(self) -> None:
+        self._filings.clear()
+        self._new_records = []
+        self._new_rows = []
 
     # -- filing: which record type, case, station and department an event belongs to
 
     def _filing(self, conn: Connection, record_id: UUID) -> Filing:
+        if record_id in self._filings:
+            return self._filings[record_id]
         row = conn.execute(select(records).where(records.c.record_id == record_id)).one_or_none()
         if row is None:  # an event of a kind this view does not know yet
             return Filing("unknown")
-        return Filing(row.record_type, row.case_id, row.station_id, row.department_id, row.name)
+        return self._remember(
+            record_id, Filing(row.record_type, row.case_id, row.station_id, row.department_id, row.name)
+        )
+
+    def _remember(self, record_id: UUID, filing: Filing) -> Filing:
+        if len(self._filings) >= self.FILINGS_KEPT:
+            self._filings.clear()
+        self._filings[record_id] = filing
+        return filing
 
     def _file(self, conn: Connection, record_id: UUID, filing: Filing) -> None:
-        conn.execute(insert(records).values(record_id=record_id, **filing.__dict__))
+        self._remember(record_id, filing)
+        self._new_records.append({"record_id": record_id, **filing.__dict__})
+
+    def _flush_records(self, conn: Connection) -> None:
+        if self._new_records:
+            conn.execute(insert(records), self._new_records)
+            self._new_records = []
 
     def _name(self, conn: Connection, record_id: UUID | None) -> str:
         if record_id is None:
             return "?"
-        found = conn.execute(select(records.c.name).where(records.c.record_id == record_id)).scalar_one_or_none()
+        found = self._filing(conn, record_id).name
         return f"“{found}”" if found else str(record_id)
 
     # -- one summary per event type; creation events also file the record
@@ -152,7 +186,9 @@ class AuditTrail(View):
     @summarise.register(event_class(Organisation, "Renamed"))
     def _organisation_renamed(self, event: Any, conn: Connection) -> str:
         old = self._name(conn, event.originator_id)
+        self._flush_records(conn)  # the record may have been filed in this very batch
         conn.execute(update(records).where(records.c.record_id == event.originator_id).values(name=event.name))
+        self._filing(conn, event.originator_id).name = event.name
         return f"Renamed from {old} to “{event.name}”"
 
     @summarise.register(event_class(Organisation, "Deactivated"))

@@ -49,6 +49,14 @@ class View:
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         raise NotImplementedError
 
+    def flush(self, conn: Connection) -> None:
+        """Write whatever `process` kept back to write in bulk. Called once per batch, before
+        the view's position moves, in the same transaction."""
+
+    def forget(self) -> None:
+        """Drop whatever was remembered between events: called when a runner takes the view
+        (another may have moved it meanwhile), after a batch is rolled back, and on reset."""
+
     @classmethod
     def tables(cls) -> list[Table]:
         return list(cls.metadata.sorted_tables)

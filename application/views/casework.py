@@ -7,12 +7,14 @@ also marks the case's last activity.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 
 from application.views.base import View, event_class, utc, value
 from application.views.casework_tables import (
@@ -36,6 +38,31 @@ from domain.volunteer import Volunteer
 from domain.youth_case import CaseStatus, YouthCase
 
 OPEN_REFERRAL = (ReferralStatus.PENDING.value, ReferralStatus.ACCEPTED.value)
+COUNTERS = ("interventions", "active_pairs", "open_referrals")
+
+# A batch's changes to each case, written in one executemany at flush.
+CASE_CHANGES = (
+    update(cases)
+    .where(cases.c.case_id == bindparam("key"))
+    .values(
+        last_activity_at=bindparam("last_activity_at"),
+        **{column: cases.c[column] + bindparam(column) for column in COUNTERS},
+    )
+)
+
+
+@dataclass
+class PairFacts:
+    case_id: UUID
+    volunteer_id: UUID
+    station_id: UUID
+    status: str
+
+
+@dataclass
+class ReferralFacts:
+    case_id: UUID
+    status: str
 
 
 class Casework(View):
@@ -43,20 +70,69 @@ class Casework(View):
     version = 1
     metadata = metadata
 
+    KEPT = 100_000  # records remembered between events, per kind
+
+    def __init__(self) -> None:
+        # What is known of records while a runner holds the view: cases' stations, pairs'
+        # and referrals' case, station and status. Dropped by forget().
+        self._case_station: dict[UUID, UUID] = {}
+        self._pairs: dict[UUID, PairFacts] = {}
+        self._referrals: dict[UUID, ReferralFacts] = {}
+        # Written at flush: rows never changed later, and each case's counters and activity.
+        self._facts: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        self._case_changes: dict[UUID, dict[str, Any]] = {}
+
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         self.apply(event, conn, position)
+
+    def flush(self, conn: Connection) -> None:
+        for table, rows in self._facts.items():
+            if rows:
+                conn.execute(insert(table), rows)
+        self._facts.clear()
+        if self._case_changes:
+            conn.execute(CASE_CHANGES, [{"key": case_id, **changes} for case_id, changes in self._case_changes.items()])
+            self._case_changes.clear()
+
+    def forget(self) -> None:
+        self._case_station.clear()
+        self._pairs.clear()
+        self._referrals.clear()
+        self._facts.clear()
+        self._case_changes.clear()
 
     # -- helpers
 
     def _touch_case(self, conn: Connection, case_id: UUID, event: DomainEvent, **counts: int) -> None:
-        """Mark the case's last activity and move its counters by `counts`."""
-        changes: dict[str, Any] = {"last_activity_at": utc(event.timestamp)}
+        """Mark the case's last activity and move its counters by `counts` (written at flush)."""
+        changes = self._case_changes.setdefault(case_id, {column: 0 for column in COUNTERS})
+        changes["last_activity_at"] = utc(event.timestamp)
         for column, delta in counts.items():
-            changes[column] = cases.c[column] + delta
-        conn.execute(update(cases).where(cases.c.case_id == case_id).values(**changes))
+            changes[column] += delta
 
-    def _row(self, conn: Connection, table: Any, key: str, record_id: UUID) -> Any:
-        return conn.execute(select(table).where(table.c[key] == record_id)).one()
+    def _station_of(self, conn: Connection, case_id: UUID) -> UUID:
+        if case_id not in self._case_station:
+            if len(self._case_station) >= self.KEPT:
+                self._case_station.clear()
+            found = conn.execute(select(cases.c.station_id).where(cases.c.case_id == case_id)).scalar_one()
+            self._case_station[case_id] = found
+        return self._case_station[case_id]
+
+    def _pair(self, conn: Connection, pair_id: UUID) -> PairFacts:
+        if pair_id not in self._pairs:
+            if len(self._pairs) >= self.KEPT:
+                self._pairs.clear()
+            row = conn.execute(select(pairs).where(pairs.c.pair_id == pair_id)).one()
+            self._pairs[pair_id] = PairFacts(row.case_id, row.volunteer_id, row.station_id, row.status)
+        return self._pairs[pair_id]
+
+    def _referral(self, conn: Connection, referral_id: UUID) -> ReferralFacts:
+        if referral_id not in self._referrals:
+            if len(self._referrals) >= self.KEPT:
+                self._referrals.clear()
+            row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).one()
+            self._referrals[referral_id] = ReferralFacts(row.case_id, row.status)
+        return self._referrals[referral_id]
 
     def _organisation_table(self, conn: Connection, record_id: UUID) -> Any:
         found = conn.execute(select(stations.c.station_id).where(stations.c.station_id == record_id)).first()
@@ -115,13 +191,13 @@ class Casework(View):
 
     @apply.register(event_class(Volunteer, "Screened"))
     def _volunteer_screened(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            insert(screenings).values(
-                position=position,
-                volunteer_id=event.originator_id,
-                passed=event.passed,
-                screened_at=utc(event.timestamp),
-            )
+        self._facts[screenings].append(
+            {
+                "position": position,
+                "volunteer_id": event.originator_id,
+                "passed": event.passed,
+                "screened_at": utc(event.timestamp),
+            }
         )
         conn.execute(
             update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(screened=event.passed)
@@ -130,13 +206,13 @@ class Casework(View):
     @apply.register(event_class(Volunteer, "TrainingRecorded"))
     def _training_recorded(self, event: Any, conn: Connection, position: int) -> None:
         training = event.training
-        conn.execute(
-            insert(trainings).values(
-                position=position,
-                volunteer_id=event.originator_id,
-                completed_on=training.completed_on,
-                hours=training.hours,
-            )
+        self._facts[trainings].append(
+            {
+                "position": position,
+                "volunteer_id": event.originator_id,
+                "completed_on": training.completed_on,
+                "hours": training.hours,
+            }
         )
         conn.execute(
             update(volunteers)
@@ -170,22 +246,21 @@ class Casework(View):
                 open_referrals=0,
             )
         )
+        self._case_station[event.originator_id] = event.station_id
 
     @apply.register(event_class(YouthCase, "RiskAssessed"))
     def _risk_assessed(self, event: Any, conn: Connection, position: int) -> None:
         conn.execute(
-            update(cases)
-            .where(cases.c.case_id == event.originator_id)
-            .values(risk_level=value(event.assessment.level), last_activity_at=utc(event.timestamp))
+            update(cases).where(cases.c.case_id == event.originator_id).values(risk_level=value(event.assessment.level))
         )
+        self._touch_case(conn, event.originator_id, event)
 
     @apply.register(event_class(YouthCase, "Assigned"))
     def _assigned(self, event: Any, conn: Connection, position: int) -> None:
         conn.execute(
-            update(cases)
-            .where(cases.c.case_id == event.originator_id)
-            .values(case_worker_id=event.case_worker_id, last_activity_at=utc(event.timestamp))
+            update(cases).where(cases.c.case_id == event.originator_id).values(case_worker_id=event.case_worker_id)
         )
+        self._touch_case(conn, event.originator_id, event)
 
     @apply.register(event_class(YouthCase, "PlanSet"))
     @apply.register(event_class(YouthCase, "ConsentRecorded"))
@@ -194,49 +269,51 @@ class Casework(View):
 
     @apply.register(event_class(YouthCase, "InterventionLogged"))
     def _intervention_logged(self, event: Any, conn: Connection, position: int) -> None:
-        case = self._row(conn, cases, "case_id", event.originator_id)
         occurred_at = utc(event.intervention.occurred_at)
-        conn.execute(
-            insert(interventions).values(
-                position=position,
-                case_id=case.case_id,
-                station_id=case.station_id,
-                kind=value(event.intervention.kind),
-                occurred_at=occurred_at,
-                month=occurred_at.strftime("%Y-%m"),
-            )
+        self._facts[interventions].append(
+            {
+                "position": position,
+                "case_id": event.originator_id,
+                "station_id": self._station_of(conn, event.originator_id),
+                "kind": value(event.intervention.kind),
+                "occurred_at": occurred_at,
+                "month": occurred_at.strftime("%Y-%m"),
+            }
         )
-        self._touch_case(conn, case.case_id, event, interventions=1)
+        self._touch_case(conn, event.originator_id, event, interventions=1)
 
     @apply.register(event_class(YouthCase, "Closed"))
     def _case_closed(self, event: Any, conn: Connection, position: int) -> None:
-        case = self._row(conn, cases, "case_id", event.originator_id)
+        case_id = event.originator_id
         at = utc(event.timestamp)
-        conn.execute(
-            insert(closures).values(position=position, case_id=case.case_id, station_id=case.station_id, closed_at=at)
+        self._facts[closures].append(
+            {"position": position, "case_id": case_id, "station_id": self._station_of(conn, case_id), "closed_at": at}
         )
         conn.execute(
-            update(cases)
-            .where(cases.c.case_id == case.case_id)
-            .values(status=CaseStatus.CLOSED.value, closed_at=at, last_activity_at=at)
+            update(cases).where(cases.c.case_id == case_id).values(status=CaseStatus.CLOSED.value, closed_at=at)
         )
+        self._touch_case(conn, case_id, event)
 
     @apply.register(event_class(YouthCase, "Reopened"))
     def _case_reopened(self, event: Any, conn: Connection, position: int) -> None:
         conn.execute(
             update(cases)
             .where(cases.c.case_id == event.originator_id)
-            .values(status=CaseStatus.OPEN.value, closed_at=None, last_activity_at=utc(event.timestamp))
+            .values(status=CaseStatus.OPEN.value, closed_at=None)
         )
+        self._touch_case(conn, event.originator_id, event)
 
     @apply.register(event_class(MentoringPair, "Matched"))
     def _pair_matched(self, event: Any, conn: Connection, position: int) -> None:
-        case = self._row(conn, cases, "case_id", event.case_id)
+        station_id = self._station_of(conn, event.case_id)
+        self._pairs[event.originator_id] = PairFacts(
+            event.case_id, event.volunteer_id, station_id, PairStatus.ACTIVE.value
+        )
         conn.execute(
             insert(pairs).values(
                 pair_id=event.originator_id,
                 case_id=event.case_id,
-                station_id=case.station_id,
+                station_id=station_id,
                 volunteer_id=event.volunteer_id,
                 status=PairStatus.ACTIVE.value,
                 started_on=event.started_on,
@@ -247,10 +324,11 @@ class Casework(View):
 
     def _pair_status(self, conn: Connection, event: Any, status: PairStatus, **extra: Any) -> None:
         """Move a pair to `status`, keeping its case's count of active pairs right."""
-        pair = self._row(conn, pairs, "pair_id", event.originator_id)
+        pair = self._pair(conn, event.originator_id)
         was_active = pair.status == PairStatus.ACTIVE.value
         is_active = status is PairStatus.ACTIVE
-        conn.execute(update(pairs).where(pairs.c.pair_id == pair.pair_id).values(status=status.value, **extra))
+        conn.execute(update(pairs).where(pairs.c.pair_id == event.originator_id).values(status=status.value, **extra))
+        pair.status = status.value
         self._touch_case(conn, pair.case_id, event, active_pairs=int(is_active) - int(was_active))
 
     @apply.register(event_class(MentoringPair, "Paused"))
@@ -267,29 +345,31 @@ class Casework(View):
 
     @apply.register(event_class(MentoringPair, "SessionLogged"))
     def _session_logged(self, event: Any, conn: Connection, position: int) -> None:
-        pair = self._row(conn, pairs, "pair_id", event.originator_id)
+        pair = self._pair(conn, event.originator_id)
         held_on = event.session.held_on
-        conn.execute(
-            insert(session_rows).values(
-                position=position,
-                pair_id=pair.pair_id,
-                volunteer_id=pair.volunteer_id,
-                station_id=pair.station_id,
-                held_on=held_on,
-            )
+        self._facts[session_rows].append(
+            {
+                "position": position,
+                "pair_id": event.originator_id,
+                "volunteer_id": pair.volunteer_id,
+                "station_id": pair.station_id,
+                "held_on": held_on,
+            }
         )
-        latest = held_on if pair.last_session_on is None else max(pair.last_session_on, held_on)
+        later = or_(pairs.c.last_session_on.is_(None), pairs.c.last_session_on < held_on)
         conn.execute(
             update(pairs)
-            .where(pairs.c.pair_id == pair.pair_id)
-            .values(sessions=pairs.c.sessions + 1, last_session_on=latest)
+            .where(pairs.c.pair_id == event.originator_id)
+            .values(
+                sessions=pairs.c.sessions + 1,
+                last_session_on=case((later, held_on), else_=pairs.c.last_session_on),
+            )
         )
         self._touch_case(conn, pair.case_id, event)
 
     @apply.register(event_class(MentoringPair, "GoalProgressUpdated"))
     def _goal_progress(self, event: Any, conn: Connection, position: int) -> None:
-        pair = self._row(conn, pairs, "pair_id", event.originator_id)
-        self._touch_case(conn, pair.case_id, event)
+        self._touch_case(conn, self._pair(conn, event.originator_id).case_id, event)
 
     @apply.register(event_class(Referral, "Made"))
     def _referral_made(self, event: Any, conn: Connection, position: int) -> None:
@@ -305,20 +385,20 @@ class Casework(View):
                 respond_by=event.respond_by,
             )
         )
+        self._referrals[event.originator_id] = ReferralFacts(event.case_id, ReferralStatus.PENDING.value)
         self._touch_case(conn, event.case_id, event, open_referrals=1)
 
     def _referral_status(self, conn: Connection, event: Any, status: ReferralStatus, **extra: Any) -> None:
         """Move a referral to `status`, keeping its case's count of open referrals right."""
-        referral = self._row(conn, referrals, "referral_id", event.originator_id)
+        referral = self._referral(conn, event.originator_id)
         was_open = referral.status in OPEN_REFERRAL
         is_open = status.value in OPEN_REFERRAL
         if not is_open:
             extra["finished_at"] = utc(event.timestamp)
         conn.execute(
-            update(referrals)
-            .where(referrals.c.referral_id == referral.referral_id)
-            .values(status=status.value, **extra)
+            update(referrals).where(referrals.c.referral_id == event.originator_id).values(status=status.value, **extra)
         )
+        referral.status = status.value
         self._touch_case(conn, referral.case_id, event, open_referrals=int(is_open) - int(was_open))
 
     @apply.register(event_class(Referral, "Accepted"))
@@ -340,5 +420,4 @@ class Casework(View):
 
     @apply.register(event_class(Referral, "ProgressNoted"))
     def _referral_progress(self, event: Any, conn: Connection, position: int) -> None:
-        referral = self._row(conn, referrals, "referral_id", event.originator_id)
-        self._touch_case(conn, referral.case_id, event)
+        self._touch_case(conn, self._referral(conn, event.originator_id).case_id, event)
