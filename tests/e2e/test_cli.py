@@ -1,0 +1,60 @@
+"""The `youthcare` command as an operator runs it, on a SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bench.seed import seed
+from infrastructure.persistence import create_application
+from infrastructure.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+YOUTHCARE = Path(sys.executable).with_name("youthcare")
+
+
+def youthcare(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "YOUTHCARE_DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run([str(YOUTHCARE), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def status_lines(database: Path) -> dict[str, list[str]]:
+    shown = youthcare(database, "projections", "status")
+    assert shown.returncode == 0, shown.stderr
+    header, *rows = shown.stdout.splitlines()
+    assert header.split()[:3] == ["view", "version", "position"]
+    return {row.split()[0]: row.split()[1:] for row in rows}
+
+
+def test_status_shows_the_lag_and_rebuild_replays_every_event(tmp_path: Path) -> None:
+    database = tmp_path / "cli.db"
+    app = create_application(Settings(database_url=SecretStr(f"sqlite:///{database}")))
+    written = seed(app, 1_500)
+    head = app.recorder.max_notification_id()
+    app.close()
+
+    before = status_lines(database)
+    assert set(before) == {"audit_trail", "casework"}
+    assert before["audit_trail"][:4] == ["-→1", "0", f"{head:,}", f"{written:,}"]  # never built: all waiting
+
+    rebuilt = youthcare(database, "projections", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"audit_trail: {written:,} events in" in rebuilt.stderr
+    assert f"casework: {written:,} events in" in rebuilt.stderr
+
+    after = status_lines(database)
+    assert after["audit_trail"][:4] == ["1", f"{head:,}", f"{head:,}", "0"]
+    assert after["casework"][:4] == ["1", f"{head:,}", f"{head:,}", "0"]
+
+
+def test_rebuilding_a_view_that_does_not_exist_says_which_ones_do(tmp_path: Path) -> None:
+    answer = youthcare(tmp_path / "cli.db", "projections", "rebuild", "cases")
+
+    assert answer.returncode == 2
+    assert "unknown view(s): cases; the views are: audit_trail, casework" in answer.stderr
