@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
@@ -25,11 +26,31 @@ Goals = Annotated[
 Minutes = Annotated[int, Field(gt=0, le=24 * 60)]
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # for query strings
+
+
+class Body(BaseModel):
+    """Every request body: no control characters in any text (tabs and line breaks are fine).
+
+    A NUL, for one, cannot be stored in a PostgreSQL text column, and none of them belongs in
+    a record someone will read.
+    """
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and CONTROL_CHARACTERS.search(text) for text in texts):
+            raise ValueError("must not contain control characters")
+        return value
+
+
 def _example(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [example]})
 
 
-class RegisterStation(BaseModel):
+class RegisterStation(Body):
     model_config = _example({"name": "Chengguan Police Care Station", "kind": "police_care_station", "level": "town"})
     name: Name
     kind: StationKind
@@ -37,18 +58,18 @@ class RegisterStation(BaseModel):
     parent_id: UUID | None = None
 
 
-class RegisterDepartment(BaseModel):
+class RegisterDepartment(Body):
     model_config = _example({"name": "District Education Bureau", "kind": "education"})
     name: Name
     kind: DepartmentKind
 
 
-class Rename(BaseModel):
+class Rename(Body):
     model_config = _example({"name": "Chengguan Care Station (east)"})
     name: Name
 
 
-class RegisterVolunteer(BaseModel):
+class RegisterVolunteer(Body):
     model_config = _example(
         {
             "full_name": "Wang Jianguo",
@@ -63,20 +84,20 @@ class RegisterVolunteer(BaseModel):
     phone: Phone | None = None
 
 
-class Screening(BaseModel):
+class Screening(Body):
     model_config = _example({"passed": True, "notes": "Background check and interview passed."})
     passed: bool
     notes: Text = ""
 
 
-class TrainingRecord(BaseModel):
+class TrainingRecord(Body):
     model_config = _example({"course": "Mentoring at-risk youth, level 1", "completed_on": "2026-03-14", "hours": 6})
     course: Name
     completed_on: date
     hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
 
 
-class YouthDetails(BaseModel):
+class YouthDetails(Body):
     model_config = _example({"full_name": "Zhang Xiaoming", "date_of_birth": "2011-05-02", "gender": "male"})
     full_name: Name
     date_of_birth: date
@@ -88,7 +109,7 @@ class YouthDetails(BaseModel):
     school: Short | None = None
 
 
-class OpenCase(BaseModel):
+class OpenCase(Body):
     model_config = _example(
         {
             "station_id": "5b7f6c1e-2f0e-4b8e-9a57-7a7d0c3f1a11",
@@ -112,7 +133,7 @@ class OpenCase(BaseModel):
     summary: Required
 
 
-class RiskAssessmentBody(BaseModel):
+class RiskAssessmentBody(Body):
     model_config = _example(
         {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
     )
@@ -122,17 +143,17 @@ class RiskAssessmentBody(BaseModel):
     notes: Text = ""
 
 
-class Plan(BaseModel):
+class Plan(Body):
     model_config = _example({"goals": ["Back in class full time", "Weekly contact with a mentor"]})
     goals: Goals
 
 
-class Assignment(BaseModel):
+class Assignment(Body):
     model_config = _example({"case_worker_id": "officer-li"})
     case_worker_id: Name
 
 
-class InterventionBody(BaseModel):
+class InterventionBody(Body):
     model_config = _example(
         {
             "kind": "home_visit",
@@ -149,7 +170,7 @@ class InterventionBody(BaseModel):
     performed_by: Name
 
 
-class ConsentBody(BaseModel):
+class ConsentBody(Body):
     model_config = _example(
         {
             "scope": "share school attendance with the education bureau",
@@ -162,18 +183,18 @@ class ConsentBody(BaseModel):
     given_by: Name
 
 
-class Closure(BaseModel):
+class Closure(Body):
     model_config = _example({"outcome": "Back in school, attendance normal for two months", "notes": ""})
     outcome: Required
     notes: Text = ""
 
 
-class Reason(BaseModel):
+class Reason(Body):
     model_config = _example({"reason": "New truancy reported by the school."})
     reason: Required
 
 
-class MatchPair(BaseModel):
+class MatchPair(Body):
     model_config = _example(
         {
             "case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10",
@@ -188,7 +209,7 @@ class MatchPair(BaseModel):
     started_on: date
 
 
-class SessionBody(BaseModel):
+class SessionBody(Body):
     model_config = _example(
         {
             "held_on": "2026-11-15",
@@ -205,14 +226,14 @@ class SessionBody(BaseModel):
     progress: Annotated[int, Field(ge=1, le=5)]
 
 
-class GoalProgressBody(BaseModel):
+class GoalProgressBody(Body):
     model_config = _example({"goal": "Read one book a month", "status": "in_progress", "note": "Half way through."})
     goal: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     status: GoalStatus
     note: Text = ""
 
 
-class MakeReferral(BaseModel):
+class MakeReferral(Body):
     model_config = _example(
         {
             "case_id": "0d0f5d8a-1b1c-4e0b-8a8e-3c7a5f2b9d10",
@@ -229,11 +250,11 @@ class MakeReferral(BaseModel):
     respond_by: date
 
 
-class ProgressNote(BaseModel):
+class ProgressNote(Body):
     model_config = _example({"note": "Class teacher assigned; first meeting held."})
     note: Required
 
 
-class Completion(BaseModel):
+class Completion(Body):
     model_config = _example({"outcome": "Re-enrolled with a weekly check-in."})
     outcome: Required

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 
 from api.deps import Views
 from api.routers.common import ConsistentWith, Cursor, Limit
+from api.schemas import NO_CONTROL_CHARACTERS
 from application.views.audit_queries import AuditFilter
 
 router = APIRouter(tags=["audit"])
@@ -20,11 +21,19 @@ def audit_trail(
     views: Views,
     record_id: UUID | None = None,
     case_id: Annotated[UUID | None, Query(description="The case and all its pairs and referrals.")] = None,
-    actor: Annotated[str | None, Query(max_length=200, description="User id of whoever caused the event.")] = None,
+    actor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="User id of whoever caused the event."),
+    ] = None,
     station_id: UUID | None = None,
     department_id: UUID | None = None,
     event_type: Annotated[
-        str | None, Query(max_length=80, description="`<record type>.<Event>`, e.g. `case.InterventionLogged`.")
+        str | None,
+        Query(
+            max_length=80,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="`<record type>.<Event>`, e.g. `case.InterventionLogged`.",
+        ),
     ] = None,
     occurred_from: Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive.")] = None,
     occurred_to: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive.")] = None,

@@ -11,7 +11,17 @@ from pydantic import AwareDatetime
 
 from api.deps import App, CurrentActor, ExpectedVersion, Views, record_response, written_response
 from api.routers.common import AtVersion, ConsistentWith, Cursor, Limit
-from api.schemas import Assignment, Closure, ConsentBody, InterventionBody, OpenCase, Plan, Reason, RiskAssessmentBody
+from api.schemas import (
+    NO_CONTROL_CHARACTERS,
+    Assignment,
+    Closure,
+    ConsentBody,
+    InterventionBody,
+    OpenCase,
+    Plan,
+    Reason,
+    RiskAssessmentBody,
+)
 from application.views.case_search import CaseFilter, CaseSort
 from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
 
@@ -34,8 +44,11 @@ def search_cases(
     status: CaseStatus | None = None,
     category: CaseCategory | None = None,
     risk_level: RiskLevel | None = None,
-    case_worker_id: Annotated[str | None, Query(max_length=200)] = None,
-    name: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the youth's name.")] = None,
+    case_worker_id: Annotated[str | None, Query(max_length=200, pattern=NO_CONTROL_CHARACTERS)] = None,
+    name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Part of the youth's name."),
+    ] = None,
     opened_from: AwareDatetime | None = None,
     opened_to: AwareDatetime | None = None,
     closed_from: AwareDatetime | None = None,

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Query
 
+from api.schemas import NO_CONTROL_CHARACTERS
+
 AtVersion = Annotated[
     int | None, Query(ge=1, description="Read the record as it stood at this version (1 = as created).")
 ]
@@ -23,5 +25,10 @@ ConsistentWith = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
-    str | None, Query(max_length=500, description="`next_cursor` of the previous page; omit for the first page.")
+    str | None,
+    Query(
+        max_length=500,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="`next_cursor` of the previous page; omit for the first page.",
+    ),
 ]

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
     Table,
     Uuid,
     insert,
@@ -28,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from application.views.base import View, event_class, utc, value
+from application.views.base import View, ViewText, event_class, utc, value
 from domain.mentoring_pair import ActivePairSlot, MentoringPair
 from domain.organisation import Department, Organisation, Station
 from domain.referral import Referral
@@ -42,13 +41,13 @@ trail = Table(
     metadata,
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("actor_id", String(200), nullable=False),
-    Column("actor_role", String(40), nullable=False),
-    Column("record_type", String(20), nullable=False),
+    Column("actor_id", ViewText(200), nullable=False),
+    Column("actor_role", ViewText(40), nullable=False),
+    Column("record_type", ViewText(20), nullable=False),
     Column("record_id", Uuid, nullable=False),
     Column("record_version", Integer, nullable=False),
-    Column("event_type", String(80), nullable=False),
-    Column("summary", String(500), nullable=False),
+    Column("event_type", ViewText(80), nullable=False),
+    Column("summary", ViewText(500), nullable=False),
     Column("case_id", Uuid),
     Column("station_id", Uuid),
     Column("department_id", Uuid),
@@ -68,11 +67,11 @@ records = Table(
     "audit_trail_records",
     metadata,
     Column("record_id", Uuid, primary_key=True),
-    Column("record_type", String(20), nullable=False),
+    Column("record_type", ViewText(20), nullable=False),
     Column("case_id", Uuid),
     Column("station_id", Uuid),
     Column("department_id", Uuid),
-    Column("name", String(200)),
+    Column("name", ViewText(200)),
 )
 
 RECORD_TYPES = ("station", "department", "volunteer", "case", "pair", "pair_slot", "referral")
@@ -128,6 +127,8 @@ class AuditTrail(View):
         if self._new_rows:
             conn.execute(insert(trail), self._new_rows)
             self._new_rows = []
+        if len(self._filings) > self.FILINGS_KEPT:
+            self._filings.clear()
 
     def forget(self) -> None:
         self._filings.clear()
@@ -147,9 +148,7 @@ class AuditTrail(View):
         )
 
     def _remember(self, record_id: UUID, filing: Filing) -> Filing:
-        if len(self._filings) >= self.FILINGS_KEPT:
-            self._filings.clear()
-        self._filings[record_id] = filing
+        self._filings[record_id] = filing  # bounded at flush, once this batch's filings are written
         return filing
 
     def _file(self, conn: Connection, record_id: UUID, filing: Filing) -> None:

@@ -15,7 +15,19 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
-from sqlalchemy import Connection, MetaData, Table, select
+from sqlalchemy import Connection, Dialect, MetaData, String, Table, select
+from sqlalchemy.types import TypeDecorator
+
+
+class ViewText(TypeDecorator[str]):
+    """A view's text column. PostgreSQL text cannot hold NUL: one such event already in the
+    log must not stop a view for good, so NULs are dropped on the way in."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "") if value is not None else None
 
 
 def event_class(aggregate: type[Aggregate], name: str) -> type[DomainEvent]:

@@ -93,6 +93,9 @@ class Casework(View):
         if self._case_changes:
             conn.execute(CASE_CHANGES, [{"key": case_id, **changes} for case_id, changes in self._case_changes.items()])
             self._case_changes.clear()
+        for remembered in (self._case_station, self._pairs, self._referrals):
+            if len(remembered) > self.KEPT:
+                remembered.clear()
 
     def forget(self) -> None:
         self._case_station.clear()
@@ -112,24 +115,18 @@ class Casework(View):
 
     def _station_of(self, conn: Connection, case_id: UUID) -> UUID:
         if case_id not in self._case_station:
-            if len(self._case_station) >= self.KEPT:
-                self._case_station.clear()
             found = conn.execute(select(cases.c.station_id).where(cases.c.case_id == case_id)).scalar_one()
             self._case_station[case_id] = found
         return self._case_station[case_id]
 
     def _pair(self, conn: Connection, pair_id: UUID) -> PairFacts:
         if pair_id not in self._pairs:
-            if len(self._pairs) >= self.KEPT:
-                self._pairs.clear()
             row = conn.execute(select(pairs).where(pairs.c.pair_id == pair_id)).one()
             self._pairs[pair_id] = PairFacts(row.case_id, row.volunteer_id, row.station_id, row.status)
         return self._pairs[pair_id]
 
     def _referral(self, conn: Connection, referral_id: UUID) -> ReferralFacts:
         if referral_id not in self._referrals:
-            if len(self._referrals) >= self.KEPT:
-                self._referrals.clear()
             row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).one()
             self._referrals[referral_id] = ReferralFacts(row.case_id, row.status)
         return self._referrals[referral_id]

@@ -17,10 +17,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
-    String,
     Table,
     Uuid,
 )
+
+from application.views.base import ViewText
 
 metadata = MetaData()
 
@@ -28,9 +29,9 @@ stations = Table(
     "casework_stations",
     metadata,
     Column("station_id", Uuid, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("level", String(40), nullable=False),
+    Column("name", ViewText(200), nullable=False),
+    Column("kind", ViewText(40), nullable=False),
+    Column("level", ViewText(40), nullable=False),
     Column("parent_id", Uuid),
     Column("active", Boolean, nullable=False),
 )
@@ -39,8 +40,8 @@ departments = Table(
     "casework_departments",
     metadata,
     Column("department_id", Uuid, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("kind", String(40), nullable=False),
+    Column("name", ViewText(200), nullable=False),
+    Column("kind", ViewText(40), nullable=False),
     Column("active", Boolean, nullable=False),
 )
 
@@ -48,8 +49,8 @@ volunteers = Table(
     "casework_volunteers",
     metadata,
     Column("volunteer_id", Uuid, primary_key=True),
-    Column("display_name", String(200), nullable=False),
-    Column("kind", String(40), nullable=False),
+    Column("display_name", ViewText(200), nullable=False),
+    Column("kind", ViewText(40), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("screened", Boolean, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
@@ -79,12 +80,12 @@ cases = Table(
     metadata,
     Column("case_id", Uuid, primary_key=True),
     Column("station_id", Uuid, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("category", String(40), nullable=False),
-    Column("source", String(40), nullable=False),
-    Column("risk_level", String(20)),
-    Column("case_worker_id", String(200)),
-    Column("youth_display_name", String(200), nullable=False),
+    Column("status", ViewText(20), nullable=False),
+    Column("category", ViewText(40), nullable=False),
+    Column("source", ViewText(40), nullable=False),
+    Column("risk_level", ViewText(20)),
+    Column("case_worker_id", ViewText(200)),
+    Column("youth_display_name", ViewText(200), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("last_activity_at", DateTime(timezone=True), nullable=False),
@@ -111,9 +112,9 @@ interventions = Table(
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("case_id", Uuid, nullable=False),
     Column("station_id", Uuid, nullable=False),
-    Column("kind", String(40), nullable=False),
+    Column("kind", ViewText(40), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("month", String(7), nullable=False),  # YYYY-MM of occurred_at (UTC), for the dashboard
+    Column("month", ViewText(7), nullable=False),  # YYYY-MM of occurred_at (UTC), for the dashboard
     Index("casework_interventions_station_month", "station_id", "month"),
 )
 
@@ -124,7 +125,7 @@ pairs = Table(
     Column("case_id", Uuid, nullable=False, index=True),
     Column("station_id", Uuid, nullable=False),
     Column("volunteer_id", Uuid, nullable=False, index=True),
-    Column("status", String(20), nullable=False),
+    Column("status", ViewText(20), nullable=False),
     Column("started_on", Date, nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("sessions", Integer, nullable=False),
@@ -148,8 +149,8 @@ referrals = Table(
     Column("case_id", Uuid, nullable=False, index=True),
     Column("station_id", Uuid, nullable=False, index=True),
     Column("department_id", Uuid, nullable=False, index=True),
-    Column("service", String(200), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("service", ViewText(200), nullable=False),
+    Column("status", ViewText(20), nullable=False),
     Column("made_at", DateTime(timezone=True), nullable=False, index=True),
     Column("respond_by", Date, nullable=False),
     Column("answered_at", DateTime(timezone=True)),

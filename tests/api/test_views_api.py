@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
+    STATION,
     TODAY,
     create_case,
     create_department,
@@ -324,3 +325,19 @@ def test_a_report_period_must_be_a_real_range(client: TestClient) -> None:
     backwards = {"from": TODAY.isoformat(), "to": (TODAY - timedelta(days=1)).isoformat()}
     assert problem(client.get("/reports/summary", params=backwards), 422)["rule"] == "empty_range"
     assert problem(client.get("/reports/summary", params={"from": TODAY.isoformat()}), 422)
+
+
+def test_control_characters_are_refused_in_bodies_and_view_filters(client: TestClient) -> None:
+    named = problem(client.post("/stations", json={**STATION, "name": "Chengguan\u0000 Station"}), 422)
+    assert named["errors"][0]["field"] == "name"
+    goals = problem(client.put(f"/cases/{create_case(client)['id']}/plan", json={"goals": ["ok", "bad\u0007"]}), 422)
+    assert goals["errors"][0]["field"] == "goals"
+    for path, params in (
+        ("/audit-trail", {"actor": "li\u0000"}),
+        ("/audit-trail", {"event_type": "case.\u0000"}),
+        ("/cases", {"name": "\u0000"}),
+        ("/cases", {"case_worker_id": "x\u001b"}),
+        ("/cases", {"cursor": "\u0000"}),
+    ):
+        assert problem(client.get(path, params=params), 422)
+    assert ok(client.put(f"/cases/{create_case(client)['id']}/plan", json={"goals": ["two\tcolumns\nand lines"]}))
