@@ -469,3 +469,29 @@ def test_processes_starting_together_on_a_fresh_schema_all_start(settings: Setti
 
     assert failures == []
     assert len(made) == 3
+
+
+def test_gaps_in_notification_ids_are_read_past_without_stalling(
+    pg_schema: tuple[str, str], settings: Settings, app: YouthCare, engine: Engine
+) -> None:
+    """A write that rolls back after taking an id leaves a hole in the ids for good."""
+    _, schema = pg_schema
+    work_through_commands(app, 2)
+    runner = Projector(app, ViewStore(app, settings), batch_size=3)
+    try:
+        runner.run_view_once(runner.views[0])
+        with engine.begin() as conn:  # ids are taken from the sequence and never given back
+            conn.execute(text(f"SELECT nextval('\"{schema}\".youthcare_events_id_seq') FROM generate_series(1, 5)"))
+        before_gap = head(app)
+        work_through_commands(app, 2)
+        for view in runner.views:
+            runner.run_view_once(view)
+
+        ids = [n.id for n in app.recorder.select_notifications(0, limit=10_000, inclusive_of_start=False)]
+        assert ids[ids.index(before_gap) + 1] > before_gap + 1, "no gap was made: the test proves nothing"
+        assert positions(engine, schema) == {view.name: head(app) for view in runner.views}
+        with engine.connect() as conn:
+            trail_positions = conn.execute(text(f'SELECT position FROM "{schema}".audit_trail ORDER BY 1')).scalars()
+            assert list(trail_positions) == ids
+    finally:
+        runner.close()
