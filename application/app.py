@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from application.history import HistoryService
 from application.mentoring import MentoringService
 from application.organisation import OrganisationService
 from application.referrals import ReferralService
 from application.volunteers import VolunteerService
 
 
-class YouthCare(OrganisationService, VolunteerService, MentoringService, ReferralService):
+class YouthCare(OrganisationService, VolunteerService, MentoringService, ReferralService, HistoryService):
     """Stations, departments, volunteers, cases, mentoring pairs and referrals."""
 
     name = "YouthCare"

@@ -7,15 +7,22 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
 from eventsourcing.utils import get_topic
 
-from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion, StoreUnavailable
+from application.errors import (
+    ConcurrentWrite,
+    InvalidValue,
+    NotFound,
+    ReferenceNotFound,
+    StaleVersion,
+    StoreUnavailable,
+)
 from application.presenters import present
 from application.transcodings import register_domain_types
 from domain.mentoring_pair import MentoringPair
@@ -127,8 +134,42 @@ class BaseApp(Application[UUID]):
         positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
         return Written(id=record.id, version=record.version, position=max(positions), record=present(record))
 
-    def _read(self, kind: type[A], record_id: UUID, version: int | None) -> dict[str, Any]:
-        return present(self._load(kind, record_id, version=version))
+    def _read(
+        self, kind: type[A], record_id: UUID, version: int | None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """The record now, at `version`, or as it stood at the moment `as_of` (not both)."""
+        if as_of is None:
+            return present(self._load(kind, record_id, version=version))
+        if version is not None:
+            raise InvalidValue("ask for a version or a moment, not both", rule="version_and_as_of", field="as_of")
+        self._load(kind, record_id)  # the right type, or not found
+        record = present(self._load(kind, record_id, version=self.version_at(kind, record_id, as_of)))
+        return record | {"as_of": as_of.isoformat()}
+
+    def _stored_event(self, record_id: UUID, version: int) -> DomainEvent:
+        found = self.recorder.select_events(record_id, gt=version - 1, lte=version, limit=1)
+        return cast(DomainEvent, self.mapper.to_domain_event(found[0]))
+
+    def version_at(self, kind: type[Aggregate], record_id: UUID, as_of: datetime) -> int:
+        """The record's version in force at `as_of` (an event at exactly `as_of` counts).
+
+        Binary search over the record's own events: about log2(versions) reads.
+        """
+        with self._store():
+            latest = self.recorder.select_events(record_id, desc=True, limit=1)
+        if not latest:
+            raise NotFound(f"no {kind.__name__} with id {record_id}")
+        low, high = 0, latest[0].originator_version  # invariant: version `low` is in force (0: none yet)
+        with self._store():
+            while low < high:
+                middle = (low + high + 1) // 2
+                if self._stored_event(record_id, middle).timestamp <= as_of:
+                    low = middle
+                else:
+                    high = middle - 1
+        if low == 0:
+            raise NotFound(f"{kind.__name__} {record_id} did not exist yet at {as_of.isoformat()}")
+        return low
 
     def _all_created(self, kind: type[Aggregate], created_event: str) -> list[UUID]:
         """Ids of every record of `kind` created by its event `created_event`, oldest first.

@@ -130,9 +130,9 @@ class CaseService(BaseApp):
     def reopen_case(self, actor: Actor, case_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:
         return self._change(YouthCase, case_id, expected_version, lambda c: c.reopen(actor=actor, reason=reason))
 
-    def get_case(self, case_id: UUID, *, version: int | None = None) -> dict[str, Any]:
+    def get_case(self, case_id: UUID, *, version: int | None = None, as_of: datetime | None = None) -> dict[str, Any]:
         """The case as it is now, or as it stood at `version`."""
-        return self._read(YouthCase, case_id, version)
+        return self._read(YouthCase, case_id, version, as_of)
 
     def _open_case(self, case_id: UUID, field: str) -> YouthCase:
         """A case named by another command's input, which must be open."""

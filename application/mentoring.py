@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -90,8 +90,8 @@ class MentoringService(CaseService):
         slot.release(actor=actor, pair_id=pair.id)
         return self._save(pair, slot)
 
-    def get_pair(self, pair_id: UUID, *, version: int | None = None) -> dict[str, Any]:
-        return self._read(MentoringPair, pair_id, version)
+    def get_pair(self, pair_id: UUID, *, version: int | None = None, as_of: datetime | None = None) -> dict[str, Any]:
+        return self._read(MentoringPair, pair_id, version, as_of)
 
     def _slot(self, actor: Actor, case_id: UUID, volunteer_id: UUID) -> ActivePairSlot:
         """The slot for this case and volunteer; a new one when none was ever saved."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,8 +34,10 @@ class OrganisationService(BaseApp):
     def deactivate_station(self, actor: Actor, station_id: UUID, *, expected_version: int | None = None) -> Written:
         return self._change(Station, station_id, expected_version, lambda s: s.deactivate(actor=actor))
 
-    def get_station(self, station_id: UUID, *, version: int | None = None) -> dict[str, Any]:
-        return self._read(Station, station_id, version)
+    def get_station(
+        self, station_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        return self._read(Station, station_id, version, as_of)
 
     def list_stations(self) -> list[dict[str, Any]]:
         """Every station, in the order they were registered."""
@@ -53,8 +56,10 @@ class OrganisationService(BaseApp):
     ) -> Written:
         return self._change(Department, department_id, expected_version, lambda d: d.deactivate(actor=actor))
 
-    def get_department(self, department_id: UUID, *, version: int | None = None) -> dict[str, Any]:
-        return self._read(Department, department_id, version)
+    def get_department(
+        self, department_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        return self._read(Department, department_id, version, as_of)
 
     def list_departments(self) -> list[dict[str, Any]]:
         """Every department, in the order they were registered."""

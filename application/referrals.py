@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -57,5 +57,7 @@ class ReferralService(CaseService):
     ) -> Written:
         return self._change(Referral, referral_id, expected_version, lambda r: r.withdraw(actor=actor, reason=reason))
 
-    def get_referral(self, referral_id: UUID, *, version: int | None = None) -> dict[str, Any]:
-        return self._read(Referral, referral_id, version)
+    def get_referral(
+        self, referral_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        return self._read(Referral, referral_id, version, as_of)

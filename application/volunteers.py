@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -55,5 +55,7 @@ class VolunteerService(BaseApp):
     def reactivate_volunteer(self, actor: Actor, volunteer_id: UUID, *, expected_version: int | None = None) -> Written:
         return self._change(Volunteer, volunteer_id, expected_version, lambda v: v.reactivate(actor=actor))
 
-    def get_volunteer(self, volunteer_id: UUID, *, version: int | None = None) -> dict[str, Any]:
-        return self._read(Volunteer, volunteer_id, version)
+    def get_volunteer(
+        self, volunteer_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        return self._read(Volunteer, volunteer_id, version, as_of)

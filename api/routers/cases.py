@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from api.deps import App, CurrentActor, ExpectedVersion, Views, record_response, written_response
-from api.routers.common import AtVersion, ConsistentWith, Cursor, Limit
+from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import (
     NO_CONTROL_CHARACTERS,
     Assignment,
@@ -23,7 +24,9 @@ from api.schemas import (
     RiskAssessmentBody,
 )
 from application.views.case_search import CaseFilter, CaseSort
-from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
+from domain.mentoring_pair import MentoringPair
+from domain.referral import Referral
+from domain.youth_case import CaseCategory, CaseStatus, RiskLevel, YouthCase
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -90,9 +93,36 @@ def search_cases(
 
 
 @router.get("/{case_id}")
-def get_case(case_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One case, now or as it stood at a past version."""
-    return record_response(app.get_case(case_id, version=version))
+def get_case(case_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One case, now or as it stood at a past version. Or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_case(case_id, version=version, as_of=as_of))
+
+
+@router.get("/{case_id}/timeline")
+def case_timeline(
+    case_id: UUID,
+    app: App,
+    views: Views,
+    after_position: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this log position.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Events per page.")] = 500,
+) -> dict[str, object]:
+    """The case file: the case's events merged in log order with those of its pairs and
+    referrals, each with its record, actor, data and changed fields. Page on with
+    `after_position=next_after_position`."""
+    app.get_case(case_id)  # 404 before asking the views anything
+    related = views.case_records(case_id)
+    records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
+    records += [(Referral, referral_id) for referral_id in related["referrals"]]
+    return app.timeline(case_id, records, after_position=after_position, limit=limit)
+
+
+@router.get("/{case_id}/history")
+def get_case_history(
+    case_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the case in order: version, position, time, actor, event type, its data, and
+    the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
+    return app.history(YouthCase, case_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{case_id}/risk-assessments")

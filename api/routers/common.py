@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import AwareDatetime
 
 from api.schemas import NO_CONTROL_CHARACTERS
 
@@ -32,3 +33,16 @@ Cursor = Annotated[
         description="`next_cursor` of the previous page; omit for the first page.",
     ),
 ]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(
+        description=(
+            "Read the record as it stood at this moment (ISO 8601 with a zone); an event at exactly this "
+            "moment is included. Before the record existed: 404. Not together with `version`."
+        )
+    ),
+]
+AfterVersion = Annotated[
+    int, Query(ge=0, le=2**31 - 1, description="List events after this version (0: from the start).")
+]
+HistoryLimit = Annotated[int, Query(ge=1, le=500, description="Events per page.")]

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
-from api.routers.common import AtVersion
+from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
+from domain.mentoring_pair import MentoringPair
 
 router = APIRouter(prefix="/pairs", tags=["mentoring"])
 
@@ -21,9 +22,18 @@ def match_pair(body: MatchPair, app: App, actor: CurrentActor) -> JSONResponse:
 
 
 @router.get("/{pair_id}")
-def get_pair(pair_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One pair, now or at a past version."""
-    return record_response(app.get_pair(pair_id, version=version))
+def get_pair(pair_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One pair, now or at a past version. Or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_pair(pair_id, version=version, as_of=as_of))
+
+
+@router.get("/{pair_id}/history")
+def get_pair_history(
+    pair_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the pair in order: version, position, time, actor, event type, its data, and
+    the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
+    return app.history(MentoringPair, pair_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{pair_id}/sessions")

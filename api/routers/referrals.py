@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
-from api.routers.common import AtVersion
+from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import Completion, MakeReferral, ProgressNote, Reason
+from domain.referral import Referral
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
@@ -21,9 +22,18 @@ def make_referral(body: MakeReferral, app: App, actor: CurrentActor) -> JSONResp
 
 
 @router.get("/{referral_id}")
-def get_referral(referral_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One referral, now or at a past version."""
-    return record_response(app.get_referral(referral_id, version=version))
+def get_referral(referral_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One referral, now or at a past version. Or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_referral(referral_id, version=version, as_of=as_of))
+
+
+@router.get("/{referral_id}/history")
+def get_referral_history(
+    referral_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the referral in order: version, position, time, actor, event type, its data, and
+    the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
+    return app.history(Referral, referral_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{referral_id}/acceptance")

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
-from api.routers.common import AtVersion
+from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import RegisterVolunteer, Screening, TrainingRecord
+from domain.volunteer import Volunteer
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
@@ -21,9 +22,18 @@ def register_volunteer(body: RegisterVolunteer, app: App, actor: CurrentActor) -
 
 
 @router.get("/{volunteer_id}")
-def get_volunteer(volunteer_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One volunteer, now or at a past version."""
-    return record_response(app.get_volunteer(volunteer_id, version=version))
+def get_volunteer(volunteer_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One volunteer, now or at a past version. Or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_volunteer(volunteer_id, version=version, as_of=as_of))
+
+
+@router.get("/{volunteer_id}/history")
+def get_volunteer_history(
+    volunteer_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the volunteer in order: version, position, time, actor, event type, its data, and
+    the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
+    return app.history(Volunteer, volunteer_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{volunteer_id}/screening")

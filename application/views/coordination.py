@@ -213,3 +213,12 @@ def mentor_load(conn: Connection, *, today: date, contact_days: int) -> list[dic
         )
         for row in conn.execute(select(volunteers).order_by(volunteers.c.display_name, volunteers.c.volunteer_id))
     ]
+
+
+def case_records(conn: Connection, case_id: UUID) -> dict[str, list[UUID]]:
+    """The pairs and referrals of one case, oldest first."""
+    pair_ids = conn.execute(select(pairs.c.pair_id).where(pairs.c.case_id == case_id).order_by(pairs.c.started_on))
+    referral_ids = conn.execute(
+        select(referrals.c.referral_id).where(referrals.c.case_id == case_id).order_by(referrals.c.made_at)
+    )
+    return {"pairs": list(pair_ids.scalars()), "referrals": list(referral_ids.scalars())}

@@ -18,7 +18,13 @@ from application.views.audit_queries import AuditFilter, audit_trail_page
 from application.views.audit_trail import AuditTrail
 from application.views.case_search import CaseFilter, CaseSort, search_cases
 from application.views.casework import Casework
-from application.views.coordination import department_summary, mentor_load, referral_board, station_dashboard
+from application.views.coordination import (
+    case_records,
+    department_summary,
+    mentor_load,
+    referral_board,
+    station_dashboard,
+)
 from application.views.report import period_report
 from domain.common import InvalidValue
 
@@ -121,6 +127,11 @@ class ReadSide:
         with self._view(Casework.name, consistent_with) as (conn, header):
             load = mentor_load(conn, today=today, contact_days=days)
             return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
+
+    def case_records(self, case_id: UUID) -> dict[str, list[UUID]]:
+        """The ids of a case's pairs and referrals, once the view has applied the whole log."""
+        with self._view(Casework.name, self.source.head()) as (conn, _):
+            return case_records(conn, case_id)
 
     def report(
         self, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None = None
