@@ -3,6 +3,8 @@
     youthcare projector                  keep every view up to date until stopped (SIGTERM/SIGINT)
     youthcare projections status         each view's position and lag
     youthcare projections rebuild [NAME] start views over from the first event, with progress
+    youthcare verify [--anchor FILE]     recompute every hash chain; exit status 1 if any is broken
+    youthcare anchor                     print the newest log link (JSON) for someone outside to hold
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -10,14 +12,19 @@ It reads the same YOUTHCARE_* settings as the API.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
+from application.views.hash_chain import HashChain
+from application.views.read_side import ReadPolicy, ReadSide
+from application.views.verification import Anchor
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -98,13 +105,66 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
         if unknown:
             out.write(f"unknown view(s): {', '.join(unknown)}; the views are: {', '.join(known)}\n")
             return 2
-        for name in names or known:
+        if HashChain.name in names:
+            out.write(
+                "note: relinking the hash chain makes the current log its new truth; "
+                "only an anchor taken earlier can still show a change made before now\n"
+            )
+        for name in names or [name for name in known if name != HashChain.name]:
             bar = ProgressBar(name, out)
             applied = projector.rebuild(projector.view(name), progress=bar)
             bar.finish(applied)
     finally:
         projector.close()
         projector.app.close()
+    return 0
+
+
+def _read_side(projector: Projector) -> ReadSide:
+    return ReadSide(projector, ReadPolicy(), clock=projector.app.clock)
+
+
+def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
+    anchor = None
+    if anchor_file is not None:
+        try:
+            anchor = Anchor.parse(json.loads(Path(anchor_file).read_text()))
+        except (OSError, ValueError) as error:
+            out.write(f"cannot read the anchor {anchor_file}: {error}\n")
+            return 2
+    projector = _projector(settings)
+    try:
+        report = _read_side(projector).verification(projector.app.recorder, anchor)
+    finally:
+        projector.close()
+        projector.app.close()
+    out.write(
+        f"{report.events:,} events checked; chain linked to position {report.linked_to:,}; "
+        f"{report.unlinked_events:,} newer events not linked yet\n"
+    )
+    for link in report.broken:
+        out.write(
+            f"BROKEN {link.chain} chain: record {link.record_id} version {link.version} "
+            f"at position {link.position}: {link.problem}\n"
+        )
+    if report.anchor is not None:
+        verdict = "matches" if report.anchor["matches"] else "DOES NOT MATCH"
+        out.write(f"anchor at position {report.anchor['position']:,} {verdict}\n")
+    out.write("ok\n" if report.ok else "verification FAILED\n")
+    return 0 if report.ok else 1
+
+
+def print_anchor(settings: Settings, out: TextIO) -> int:
+    projector = _projector(settings)
+    try:
+        found = _read_side(projector).anchor()
+    finally:
+        projector.close()
+        projector.app.close()
+    if found is None:
+        sys.stderr.write("nothing has been linked yet: is the projector running?\n")
+        return 1
+    out.write(json.dumps(found.__dict__) + "\n")
     return 0
 
 
@@ -119,12 +179,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     actions.add_parser("status", help="each view's position and lag")
     rebuild_parser = actions.add_parser("rebuild", help="start views over from the first event")
     rebuild_parser.add_argument("names", nargs="*", metavar="NAME", help="views to rebuild (default: all)")
+    verify_parser = commands.add_parser("verify", help="recompute every hash chain; exit 1 if any is broken")
+    verify_parser.add_argument("--anchor", metavar="FILE", help="a JSON anchor printed earlier by `youthcare anchor`")
+    commands.add_parser("anchor", help="print the newest log link, to hand to someone outside")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if args.command == "projector":
         return run_projector(settings)
+    if args.command == "verify":
+        return run_verify(settings, args.anchor, sys.stdout)
+    if args.command == "anchor":
+        return print_anchor(settings, sys.stdout)
     if args.action == "status":
         return show_status(settings, sys.stdout)
     return rebuild(settings, args.names, sys.stderr)

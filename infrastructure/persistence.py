@@ -70,8 +70,46 @@ def setup_lock(url_text: str, schema: str | None) -> Iterator[None]:
         engine.dispose()
 
 
+APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION {prefix}youthcare_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'youthcare events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER youthcare_append_only BEFORE UPDATE OR DELETE ON {prefix}youthcare_events
+    FOR EACH ROW EXECUTE FUNCTION {prefix}youthcare_refuse_change();
+CREATE OR REPLACE TRIGGER youthcare_no_truncate BEFORE TRUNCATE ON {prefix}youthcare_events
+    FOR EACH STATEMENT EXECUTE FUNCTION {prefix}youthcare_refuse_change();
+"""
+
+
+def make_events_append_only(settings: Settings) -> None:
+    """On PostgreSQL, refuse UPDATE, DELETE and TRUNCATE on the events table, whoever asks.
+
+    The table's owner (or a superuser) can still disable the trigger: run the service
+    under a role that owns nothing (see the README).
+    """
+    url = settings.database_url.get_secret_value()
+    if url == MEMORY_URL or make_url(url).get_backend_name() != "postgresql":
+        return
+    prefix = f'"{settings.database_schema}".' if settings.database_schema else ""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_trigger WHERE tgname = 'youthcare_append_only' AND tgrelid = to_regclass(:t)"),
+                {"t": f"{prefix}youthcare_events"},
+            ).first()
+            if exists is None:  # installing takes the table's owner: a restricted role finds it done
+                connection.execute(text(APPEND_ONLY.format(prefix=prefix)))
+    finally:
+        engine.dispose()
+
+
 def create_application(settings: Settings) -> YouthCare:
     """The application, its tables created. Call once per process and keep it."""
     with setup_lock(settings.database_url.get_secret_value(), settings.database_schema):
         prepare_database(settings)
-        return YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
+        app = YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
+        make_events_append_only(settings)
+        return app

@@ -156,12 +156,12 @@ class Projector:
         )
         if not notifications:
             return 0
-        events = [(self._event(n), n.id) for n in notifications]
+        events = [(n, self._event(n)) for n in notifications]
         last = notifications[-1].id
         try:
             with self.store.transaction() as conn:
-                for event, position in events:
-                    view.process(conn, event, position)
+                for stored, event in events:
+                    view.process_stored(conn, stored, event)
                 view.flush(conn)
                 moved = conn.execute(
                     update(tracking)

@@ -8,10 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from api.deps import Views
+from api.deps import App, Views
 from api.routers.common import ConsistentWith, Cursor, Limit
 from api.schemas import NO_CONTROL_CHARACTERS
+from application.errors import InvalidValue, NotFound
 from application.views.audit_queries import AuditFilter
+from application.views.verification import Anchor
 
 router = APIRouter(tags=["audit"])
 
@@ -54,3 +56,34 @@ def audit_trail(
         occurred_to=occurred_to,
     )
     return views.audit_trail(where, limit=limit, cursor=cursor, consistent_with=consistent_with)
+
+
+@router.get("/audit/verification")
+def verification(
+    app: App,
+    views: Views,
+    anchor_position: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="An anchor's position.")] = None,
+    anchor_link: Annotated[
+        str | None, Query(pattern="^[0-9a-f]{64}$", description="The anchor's log link (hex).")
+    ] = None,
+) -> dict[str, object]:
+    """Recompute every hash chain (each record's, and the whole log's) from the events as
+    stored. `ok` is false when any link is broken, and each broken chain is named with the
+    record, version and position of its first bad link. With an anchor held
+    outside, also checks the log up to it is the one the anchor was taken from."""
+    if (anchor_position is None) != (anchor_link is None):
+        raise InvalidValue(
+            "give both anchor_position and anchor_link, or neither", rule="half_anchor", field="anchor_link"
+        )
+    anchor = None if anchor_position is None else Anchor(anchor_position, str(anchor_link))
+    return views.verification(app.recorder, anchor).as_dict()
+
+
+@router.get("/audit/anchor")
+def audit_anchor(views: Views, consistent_with: ConsistentWith = None) -> dict[str, object]:
+    """The newest link of the log's hash chain, its position and the time: give it to an
+    outside party, so that a later verification against it proves nothing before it changed."""
+    found = views.anchor(consistent_with)
+    if found is None:
+        raise NotFound("nothing has been linked yet")
+    return dict(found.__dict__)

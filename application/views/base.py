@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
+from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Dialect, MetaData, String, Table, select
 from sqlalchemy.types import TypeDecorator
 
@@ -60,6 +61,10 @@ class View:
 
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         raise NotImplementedError
+
+    def process_stored(self, conn: Connection, stored: Notification, event: DomainEvent) -> None:
+        """Take one event as stored (bytes and all) and as decoded. Most views need only the latter."""
+        self.process(conn, event, stored.id)
 
     def flush(self, conn: Connection) -> None:
         """Write whatever `process` kept back to write in bulk. Called once per batch, before

@@ -25,7 +25,9 @@ from application.views.coordination import (
     referral_board,
     station_dashboard,
 )
+from application.views.hash_chain import HashChain
 from application.views.report import period_report
+from application.views.verification import Anchor, EventLog, Verification, anchor_now, verify
 from domain.common import InvalidValue
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,16 @@ class ReadSide:
         """The ids of a case's pairs and referrals, once the view has applied the whole log."""
         with self._view(Casework.name, self.source.head()) as (conn, _):
             return case_records(conn, case_id)
+
+    def verification(self, log: EventLog, anchor: Anchor | None = None) -> Verification:
+        """Every hash chain recomputed from the stored events; the first bad link of each broken one."""
+        with self.source.reading() as conn:
+            return verify(conn, log, anchor)
+
+    def anchor(self, consistent_with: int | None = None) -> Anchor | None:
+        """The newest link of the log's chain: hand it to someone outside to hold."""
+        with self._view(HashChain.name, consistent_with) as (conn, _):
+            return anchor_now(conn, self.clock())
 
     def report(
         self, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None = None

@@ -140,3 +140,30 @@ def test_unknown_records_have_no_history_and_no_timeline(client: TestClient) -> 
     assert problem(client.get(f"/cases/{missing}/timeline"), 404)
     volunteer = create_volunteer(client)
     assert problem(client.get(f"/cases/{volunteer['id']}/history"), 404)
+
+
+def test_verification_and_anchors_over_http(client: TestClient) -> None:
+    case = create_case(client)
+    last = intervene(client, case["id"], "visit")
+    anchor = ok_json(client.get("/audit/anchor", params={"consistent_with": last["position"]}))
+    report = ok_json(client.get("/audit/verification"))
+    against = ok_json(
+        client.get(
+            "/audit/verification", params={"anchor_position": anchor["position"], "anchor_link": anchor["log_link"]}
+        )
+    )
+    wrong = ok_json(
+        client.get("/audit/verification", params={"anchor_position": anchor["position"], "anchor_link": "0" * 64})
+    )
+
+    assert anchor["position"] >= last["position"] and len(anchor["log_link"]) == 64
+    assert report["ok"] is True and report["broken"] == [] and report["events_checked"] >= last["position"]
+    assert against["ok"] is True and against["anchor"]["matches"] is True
+    assert wrong["ok"] is False and wrong["anchor"]["matches"] is False
+    assert problem(client.get("/audit/verification", params={"anchor_position": 1}), 422)["rule"] == "half_anchor"
+
+
+def ok_json(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

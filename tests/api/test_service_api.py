@@ -48,6 +48,8 @@ ENDPOINTS = {
     "/referrals/{referral_id}/completion": {"post"},
     "/referrals/{referral_id}/withdrawal": {"post"},
     "/audit-trail": {"get"},
+    "/audit/verification": {"get"},
+    "/audit/anchor": {"get"},
     "/cases/{case_id}/history": {"get"},
     "/cases/{case_id}/timeline": {"get"},
     "/pairs/{pair_id}/history": {"get"},

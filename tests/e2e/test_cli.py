@@ -40,7 +40,7 @@ def test_status_shows_the_lag_and_rebuild_replays_every_event(tmp_path: Path) ->
     app.close()
 
     before = status_lines(database)
-    assert set(before) == {"audit_trail", "casework"}
+    assert set(before) == {"audit_trail", "casework", "hash_chain"}
     assert before["audit_trail"][:4] == ["-→1", "0", f"{head:,}", f"{written:,}"]  # never built: all waiting
 
     rebuilt = youthcare(database, "projections", "rebuild")
