@@ -5,6 +5,8 @@
     youthcare projections rebuild [NAME] start views over from the first event, with progress
     youthcare verify [--anchor FILE]     recompute every hash chain; exit status 1 if any is broken
     youthcare anchor                     print the newest log link (JSON) for someone outside to hold
+    youthcare export CASE_ID [-o FILE]   write the case file (case, pairs, referrals, links, anchor)
+    youthcare verify-export FILE         check a case file offline; exit status 1 if it was altered
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -21,7 +23,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
+from uuid import UUID
 
+from application.errors import NotFound, ViewNotReady
+from application.views.export import verify_export
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
 from application.views.verification import Anchor
@@ -121,6 +126,9 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
 
 
 def _read_side(projector: Projector) -> ReadSide:
+    """The read side, its views first brought up to date (unless another runner is at it)."""
+    for view in projector.views:
+        projector.run_view_once(view)
     return ReadSide(projector, ReadPolicy(), clock=projector.app.clock)
 
 
@@ -168,6 +176,37 @@ def print_anchor(settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def export(settings: Settings, case_id: UUID, output: str | None) -> int:
+    projector = _projector(settings)
+    try:
+        projector.app.get_case(case_id)
+        data = _read_side(projector).case_file(projector.app.recorder, case_id)
+    except (NotFound, ViewNotReady) as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    finally:
+        projector.close()
+        projector.app.close()
+    if output is None:
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        Path(output).write_bytes(data)
+    return 0
+
+
+def check_export(path: str, out: TextIO) -> int:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        out.write(f"cannot read {path}: {error}\n")
+        return 2
+    problems = verify_export(data.removesuffix(b"\n"))
+    for problem in problems:
+        out.write(f"FAILED: {problem}\n")
+    out.write("ok: the case file is as exported and its links hold\n" if not problems else "")
+    return 1 if problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="youthcare", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -182,7 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify_parser = commands.add_parser("verify", help="recompute every hash chain; exit 1 if any is broken")
     verify_parser.add_argument("--anchor", metavar="FILE", help="a JSON anchor printed earlier by `youthcare anchor`")
     commands.add_parser("anchor", help="print the newest log link, to hand to someone outside")
+    export_parser = commands.add_parser("export", help="write a case file that verify-export checks offline")
+    export_parser.add_argument("case_id", type=UUID, metavar="CASE_ID")
+    export_parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    check_parser = commands.add_parser("verify-export", help="check a case file offline")
+    check_parser.add_argument("file", metavar="FILE")
     args = parser.parse_args(argv)
+    if args.command == "verify-export":  # offline: no settings, no database
+        return check_export(args.file, sys.stdout)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
@@ -192,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_verify(settings, args.anchor, sys.stdout)
     if args.command == "anchor":
         return print_anchor(settings, sys.stdout)
+    if args.command == "export":
+        return export(settings, args.case_id, args.output)
     if args.action == "status":
         return show_status(settings, sys.stdout)
     return rebuild(settings, args.names, sys.stderr)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
 from api.deps import App, CurrentActor, ExpectedVersion, Views, record_response, written_response
@@ -114,6 +114,22 @@ def case_timeline(
     records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
     records += [(Referral, referral_id) for referral_id in related["referrals"]]
     return app.timeline(case_id, records, after_position=after_position, limit=limit)
+
+
+@router.get(
+    "/{case_id}/export",
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+def export_case(case_id: UUID, app: App, views: Views) -> Response:
+    """The case file: the case, its pairs and referrals, every event as stored with its hash
+    links, and the log's anchor. `youthcare verify-export FILE` checks it offline; any changed
+    byte fails."""
+    app.get_case(case_id)  # 404 before asking the views anything
+    return Response(
+        views.case_file(app.recorder, case_id),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="case-{case_id}.json"'},
+    )
 
 
 @router.get("/{case_id}/history")

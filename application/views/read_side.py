@@ -25,6 +25,7 @@ from application.views.coordination import (
     referral_board,
     station_dashboard,
 )
+from application.views.export import export_case
 from application.views.hash_chain import HashChain
 from application.views.report import period_report
 from application.views.verification import Anchor, EventLog, Verification, anchor_now, verify
@@ -144,6 +145,17 @@ class ReadSide:
         """The newest link of the log's chain: hand it to someone outside to hold."""
         with self._view(HashChain.name, consistent_with) as (conn, _):
             return anchor_now(conn, self.clock())
+
+    def case_file(self, store: Any, case_id: UUID) -> bytes:
+        """The case, its pairs and referrals as a self-checking file, once all are linked."""
+        related = self.case_records(case_id)
+        records = [("case", case_id)]
+        records += [("pair", pair_id) for pair_id in related["pairs"]]
+        records += [("referral", referral_id) for referral_id in related["referrals"]]
+        with self._view(HashChain.name, self.source.head()) as (conn, _):
+            anchor = anchor_now(conn, self.clock())
+            assert anchor is not None  # the case's own events are linked by now
+            return export_case(conn, store, case_id, records, anchor.__dict__, self.clock().isoformat())
 
     def report(
         self, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None = None

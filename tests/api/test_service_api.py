@@ -52,6 +52,7 @@ ENDPOINTS = {
     "/audit/anchor": {"get"},
     "/cases/{case_id}/history": {"get"},
     "/cases/{case_id}/timeline": {"get"},
+    "/cases/{case_id}/export": {"get"},
     "/pairs/{pair_id}/history": {"get"},
     "/referrals/{referral_id}/history": {"get"},
     "/volunteers/{volunteer_id}/history": {"get"},

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bench.seed import seed
 from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
+from tests.integration.test_application import STAFF, open_case, station
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +59,35 @@ def test_rebuilding_a_view_that_does_not_exist_says_which_ones_do(tmp_path: Path
 
     assert answer.returncode == 2
     assert "unknown view(s): cases; the views are: audit_trail, casework" in answer.stderr
+
+
+def test_the_cli_exports_a_case_and_verify_export_checks_it_offline(tmp_path: Path) -> None:
+    database = tmp_path / "export.db"
+    app = create_application(Settings(database_url=SecretStr(f"sqlite:///{database}")))
+    case_id = open_case(app, station(app))
+    app.assess_risk(STAFF, case_id, instrument="screening", score=9, level="low", notes="")
+    app.close()
+    env = {**os.environ, "YOUTHCARE_DATABASE_URL": f"sqlite:///{database}"}
+    exported = tmp_path / "case.json"
+
+    made = subprocess.run(
+        [str(YOUTHCARE), "export", str(case_id), "-o", str(exported)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    database.unlink()  # offline: no database at all
+    checked = subprocess.run(
+        [str(YOUTHCARE), "verify-export", str(exported)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0 and checked.stdout.startswith("ok"), checked.stdout
+
+    data = exported.read_bytes()
+    middle = len(data) // 2
+    exported.write_bytes(data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :])
+    altered = subprocess.run(
+        [str(YOUTHCARE), "verify-export", str(exported)], capture_output=True, text=True, timeout=60
+    )
+    assert altered.returncode == 1 and "FAILED" in altered.stdout
