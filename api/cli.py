@@ -7,6 +7,8 @@
     youthcare anchor                     print the newest log link (JSON) for someone outside to hold
     youthcare export CASE_ID [-o FILE]   write the case file (case, pairs, referrals, links, anchor)
     youthcare verify-export FILE         check a case file offline; exit status 1 if it was altered
+    youthcare replay CASE_ID [--at TIME | --version N]
+                                         the case file's timeline and state then, as tables
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -21,15 +23,23 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
+from api.replay import moment_of
+from api.replay import render as render_replay
+from application.base import MAX_VERSION
 from application.errors import NotFound, ViewNotReady
 from application.views.export import verify_export
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
 from application.views.verification import Anchor
+from domain.mentoring_pair import MentoringPair
+from domain.referral import Referral
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -207,6 +217,42 @@ def check_export(path: str, out: TextIO) -> int:
     return 1 if problems else 0
 
 
+def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int | None, out: TextIO) -> int:
+    projector = _projector(settings)
+    app = projector.app
+    try:
+        if at is None and version is not None:
+            at = datetime.fromisoformat(app.get_case(case_id, version=version)["modified_at"])
+        case = app.get_case(case_id, as_of=at) if at is not None else app.get_case(case_id)
+        related = _read_side(projector).case_records(case_id)
+        records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
+        records += [(Referral, referral_id) for referral_id in related["referrals"]]
+        timeline = app.timeline(case_id, records, limit=MAX_VERSION)["events"]
+        states: list[tuple[str, dict[str, Any]]] = [("case", case)]
+        for kind, record_id in records:
+            try:
+                states.append((kind.__name__, app.history_state(kind, record_id, at)))
+            except NotFound:  # made after the moment asked for
+                continue
+    except (NotFound, ViewNotReady) as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    finally:
+        projector.close()
+        app.close()
+    if at is not None:
+        timeline = [entry for entry in timeline if datetime.fromisoformat(entry["occurred_at"]) <= at]
+    out.write(render_replay(str(case_id), timeline, states, moment_of(at, version)))
+    return 0
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its zone, e.g. +08:00 or Z")
+    return moment
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="youthcare", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -226,6 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     export_parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
     check_parser = commands.add_parser("verify-export", help="check a case file offline")
     check_parser.add_argument("file", metavar="FILE")
+    replay_parser = commands.add_parser("replay", help="a case file's timeline and state at a moment, as tables")
+    replay_parser.add_argument("case_id", type=UUID, metavar="CASE_ID")
+    when = replay_parser.add_mutually_exclusive_group()
+    when.add_argument("--at", type=_aware, metavar="TIME", help="ISO 8601 with a zone, e.g. 2026-11-27T09:00:00+08:00")
+    when.add_argument("--version", type=int, metavar="N", help="the case's version N")
     args = parser.parse_args(argv)
     if args.command == "verify-export":  # offline: no settings, no database
         return check_export(args.file, sys.stdout)
@@ -240,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_anchor(settings, sys.stdout)
     if args.command == "export":
         return export(settings, args.case_id, args.output)
+    if args.command == "replay":
+        return replay(settings, args.case_id, args.at, args.version, sys.stdout)
     if args.action == "status":
         return show_status(settings, sys.stdout)
     return rebuild(settings, args.names, sys.stderr)

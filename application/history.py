@@ -7,6 +7,7 @@ a record's state after each event is the library's own replay of the stored even
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -125,6 +126,10 @@ class HistoryService(BaseApp):
             "events": page,
             "next_after_position": page[-1]["position"] if len(later) > limit else None,
         }
+
+    def history_state(self, kind: type[Aggregate], record_id: UUID, at: datetime | None) -> dict[str, Any]:
+        """The record now, or as it stood at `at` (NotFound if it did not exist yet)."""
+        return self._read(kind, record_id, None, at)
 
     def positions(self, record_id: UUID) -> dict[int, int]:
         """Each version's position (notification id) in the log."""

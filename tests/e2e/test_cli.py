@@ -91,3 +91,26 @@ def test_the_cli_exports_a_case_and_verify_export_checks_it_offline(tmp_path: Pa
         [str(YOUTHCARE), "verify-export", str(exported)], capture_output=True, text=True, timeout=60
     )
     assert altered.returncode == 1 and "FAILED" in altered.stdout
+
+
+def test_replay_prints_the_timeline_and_state_as_they_stood(tmp_path: Path) -> None:
+    database = tmp_path / "replay.db"
+    app = create_application(Settings(database_url=SecretStr(f"sqlite:///{database}")))
+    case_id = open_case(app, station(app))
+    app.assess_risk(STAFF, case_id, instrument="screening", score=12, level="medium", notes="")
+    created_at = app.get_case(case_id)["created_at"]
+    app.close_case(STAFF, case_id, outcome="back at school", notes="")
+    app.close()
+
+    at_two = youthcare(database, "replay", str(case_id), "--version", "2")
+    before = youthcare(database, "replay", str(case_id), "--at", "2000-01-01T00:00:00+00:00")
+    naive = youthcare(database, "replay", str(case_id), "--at", created_at[:19])
+
+    assert at_two.returncode == 0, at_two.stderr
+    lines = at_two.stdout.splitlines()
+    assert any("RiskAssessed" in line and "officer-li (station_staff)" in line for line in lines)
+    assert not any("Closed" in line for line in lines)
+    assert f"case {case_id} at version 2" in at_two.stdout
+    assert any(line.startswith("status") and line.split()[-1] == "open" for line in lines)
+    assert before.returncode == 1 and "did not exist yet" in before.stderr
+    assert naive.returncode == 2 and "zone" in naive.stderr
