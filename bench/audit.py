@@ -1,0 +1,154 @@
+"""Auditor reads at scale: `?as_of=` and `?version=` on a case with 10,000 events over HTTP,
+and a full hash-chain verification of 100,000 events.
+
+    .venv/bin/python -m bench.audit [--case-events 10000] [--log-events 100000] [--postgres URL]
+
+For each store (a SQLite file in a temporary folder, and a throwaway PostgreSQL schema if
+a URL is given):
+1. writes one case with `--case-events` events (interventions, saved 50 at a time so the
+   snapshots fall where the service would take them), starts the server like `make run`,
+   and times `GET /cases/{id}?as_of=...` and `?version=...` for moments and versions spread
+   over the case's life (median and slowest of the requests, over real HTTP);
+2. seeds the log up to `--log-events` events (bench.seed), links the hash chain, and times
+   `verify` (every record chain and the log chain recomputed from the stored bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+
+from application.views.hash_chain import HashChain
+from application.views.read_side import ReadPolicy, ReadSide
+from bench.seed import seed
+from domain.common import Actor, Role
+from domain.organisation import Station, StationKind, StationLevel
+from domain.youth_case import CaseCategory, CaseSource, Gender, Intervention, InterventionKind, Youth, YouthCase
+from infrastructure.persistence import create_application
+from infrastructure.projector import Projector
+from infrastructure.settings import Settings
+from infrastructure.view_store import ViewStore
+from tests.e2e.server import running_server
+
+STAFF = Actor("bench", Role.STATION_STAFF)
+REQUESTS = 40
+
+
+def big_case(settings: Settings, events: int) -> str:
+    app = create_application(settings)
+    try:
+        now = datetime.now(timezone.utc)
+        station = Station.register(
+            actor=STAFF, name="Bench", kind=StationKind.POLICE_CARE_STATION, level=StationLevel.TOWN
+        )
+        youth = Youth(full_name="Bench Youth", date_of_birth=date(2012, 1, 1), gender=Gender.FEMALE)
+        case = YouthCase.open(
+            actor=STAFF,
+            station_id=station.id,
+            youth=youth,
+            category=CaseCategory.TRUANCY,
+            source=CaseSource.SCHOOL,
+            summary="bench",
+            now=now,
+        )
+        app.save(station, case)
+        while case.version < events:
+            for _ in range(min(50 - case.version % 50, events - case.version)):
+                done = Intervention(InterventionKind.COUNSELLING, datetime.now(timezone.utc), 20, "bench", "bench")
+                case.log_intervention(actor=STAFF, intervention=done, now=datetime.now(timezone.utc))
+            app.save(case)
+        return str(case.id)
+    finally:
+        app.close()
+
+
+def time_reads(base_url: str, case_id: str, events: int) -> tuple[list[float], list[float]]:
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        history = client.get(f"/cases/{case_id}/history", params={"limit": 1}).json()
+        first = datetime.fromisoformat(history["events"][0]["occurred_at"])
+        last = datetime.fromisoformat(client.get(f"/cases/{case_id}").json()["modified_at"])
+        span = (last - first).total_seconds()
+        as_of_times, version_times = [], []
+        for index in range(REQUESTS):
+            moment = first + timedelta(seconds=span * (index + 0.5) / REQUESTS)
+            started = time.perf_counter()
+            answer = client.get(f"/cases/{case_id}", params={"as_of": moment.isoformat()})
+            as_of_times.append(time.perf_counter() - started)
+            assert answer.status_code == 200, answer.text
+            version = 1 + (events - 1) * index // (REQUESTS - 1)
+            started = time.perf_counter()
+            answer = client.get(f"/cases/{case_id}", params={"version": version})
+            version_times.append(time.perf_counter() - started)
+            assert answer.status_code == 200 and answer.json()["version"] == version, answer.text
+    return as_of_times, version_times
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:7.1f} ms, slowest {max(values) * 1000:7.1f} ms"
+
+
+def bench_store(store: str, settings: Settings, env: dict[str, str], args: argparse.Namespace, log: Path) -> None:
+    case_id = big_case(settings, args.case_events)
+    with running_server(env, log) as base_url:
+        as_of, version = time_reads(base_url, case_id, args.case_events)
+    print(f"{store:<11} case of {args.case_events:,} events: ?as_of=   {ms(as_of)} ({REQUESTS} requests)", flush=True)
+    print(f"{store:<11} case of {args.case_events:,} events: ?version= {ms(version)} ({REQUESTS} requests)", flush=True)
+
+    app = create_application(settings)
+    try:
+        missing = args.log_events - (app.recorder.max_notification_id() or 0)
+        if missing > 0:
+            seed(app, missing)
+        projector = Projector(app, ViewStore(app, settings), views=[HashChain()])
+        started = time.perf_counter()
+        projector.rebuild(projector.views[0])
+        linked = time.perf_counter() - started
+        read_side = ReadSide(projector, ReadPolicy(), clock=app.clock)
+        started = time.perf_counter()
+        report = read_side.verification(app.recorder)
+        took = time.perf_counter() - started
+        assert report.ok, report.broken[:3]
+        print(
+            f"{store:<11} verify {report.events:,} events: {took:6.2f} s ({report.events / took:,.0f} events/s); "
+            f"linking them first took {linked:.2f} s",
+            flush=True,
+        )
+        projector.close()
+    finally:
+        app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case-events", type=int, default=10_000)
+    parser.add_argument("--log-events", type=int, default=100_000)
+    parser.add_argument("--postgres", help="a PostgreSQL URL; a throwaway schema is made and dropped")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        settings = Settings(database_url=SecretStr(url), database_schema=None)
+        bench_store("sqlite", settings, {"YOUTHCARE_DATABASE_URL": url}, args, Path(folder) / "sqlite.log")
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:12]}"
+            try:
+                settings = Settings(database_url=SecretStr(args.postgres), database_schema=schema)
+                env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
+                bench_store("postgresql", settings, env, args, Path(folder) / "postgres.log")
+            finally:
+                engine = create_engine(args.postgres)
+                with engine.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
