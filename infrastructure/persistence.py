@@ -42,7 +42,11 @@ def prepare_database(settings: Settings) -> None:
         engine = create_engine(url)
         try:
             with engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
+                found = connection.execute(
+                    text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": settings.database_schema}
+                ).first()
+                if found is None:  # asked only when missing: a role without CREATE rights finds it made
+                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
         finally:
             engine.dispose()
 

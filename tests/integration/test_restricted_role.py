@@ -1,0 +1,82 @@
+"""The service under a PostgreSQL role that can append events but not change them (README)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from infrastructure.persistence import create_application
+from infrastructure.projector import Projector
+from infrastructure.settings import Settings
+from infrastructure.view_store import ViewStore
+from tests.integration.test_application import STAFF, open_case, station
+
+pytestmark = pytest.mark.postgres
+
+VIEW_TABLES = (
+    "youthcare_projections, youthcare_chain, audit_trail, audit_trail_records, casework_stations, "
+    "casework_departments, casework_volunteers, casework_screenings, casework_trainings, casework_cases, "
+    "casework_closures, casework_interventions, casework_pairs, casework_sessions, casework_referrals"
+)
+
+
+def test_a_role_with_the_readme_grants_works_and_cannot_change_events(
+    pg_schema: tuple[str, str], tmp_path: Path
+) -> None:
+    url, schema = pg_schema
+    owner = Settings(database_url=SecretStr(url), database_schema=schema)
+    made = create_application(owner)  # the owner makes the tables and the trigger
+    projector = Projector(made, ViewStore(made, owner))
+    for view in projector.views:
+        projector.run_view_once(view)
+    projector.close()
+    made.close()
+
+    role = f"youthcare_app_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    grants = [
+        f'CREATE ROLE "{role}" LOGIN',
+        f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE ON "{schema}".youthcare_events TO "{role}"',
+        f'GRANT USAGE ON SEQUENCE "{schema}".youthcare_events_id_seq TO "{role}"',
+        f'GRANT SELECT, INSERT ON "{schema}".youthcare_snapshots TO "{role}"',
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON "
+        + ", ".join(f'"{schema}".{t.strip()}' for t in VIEW_TABLES.split(","))
+        + f' TO "{role}"',
+    ]
+    with admin.begin() as conn:
+        for grant in grants:
+            conn.execute(text(grant))
+    as_role = make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+    settings = Settings(database_url=SecretStr(as_role), database_schema=schema, snapshot_interval=2)
+    try:
+        app = create_application(settings)
+        try:
+            case_id = open_case(app, station(app))
+            app.assess_risk(STAFF, case_id, instrument="screening", score=3, level="low", notes="")
+            app.assess_risk(STAFF, case_id, instrument="screening", score=4, level="low", notes="")
+            runner = Projector(app, ViewStore(app, settings))
+            for view in runner.views:
+                assert runner.run_view_once(view)
+            runner.close()
+            role_engine = create_engine(as_role)
+            for sql in ("UPDATE {t} SET topic = topic", "DELETE FROM {t}", "TRUNCATE {t}"):
+                with pytest.raises(DBAPIError), role_engine.begin() as conn:
+                    conn.execute(text(sql.format(t=f'"{schema}".youthcare_events')))
+            with pytest.raises(DBAPIError, match="must be owner"), role_engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE "{schema}".youthcare_events DISABLE TRIGGER USER'))
+            role_engine.dispose()
+            assert app.get_case(case_id)["version"] == 3
+        finally:
+            app.close()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
