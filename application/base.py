@@ -142,7 +142,6 @@ class BaseApp(Application[UUID]):
             return present(self._load(kind, record_id, version=version))
         if version is not None:
             raise InvalidValue("ask for a version or a moment, not both", rule="version_and_as_of", field="as_of")
-        self._load(kind, record_id)  # the right type, or not found
         record = present(self._load(kind, record_id, version=self.version_at(kind, record_id, as_of)))
         return record | {"as_of": as_of.isoformat()}
 
