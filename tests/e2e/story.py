@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from application.views.export import verify_export
+
 TODAY = date.today()
 
 
@@ -266,3 +268,21 @@ def check_views(client: httpx.Client, ids: dict[str, str], writes: list[dict[str
     csv_answer = client.get("/reports/summary", params=year, headers={"Accept": "text/csv"})
     assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
     assert f"station,{ids['station']},Chengguan Police Care Station,cases_opened,,1" in csv_answer.text
+
+
+def check_audit(client: httpx.Client, ids: dict[str, str], writes: list[dict[str, Any]]) -> None:
+    """The case file's timeline matches the audit trail, the chains verify, and the export checks."""
+    head = max(write["position"] for write in writes)
+    case_rows = whole_audit_trail(client, head, case_id=ids["case"])
+    timeline = client.get(f"/cases/{ids['case']}/timeline", params={"limit": 5000}).json()["events"]
+    expected = sorted(
+        (r["position"], r["record_id"], r["record_version"]) for r in case_rows if r["record_type"] != "pair_slot"
+    )
+    assert [(e["position"], e["record_id"], e["version"]) for e in timeline] == expected
+    anchor = client.get("/audit/anchor", params={"consistent_with": head}).json()
+    report = client.get(
+        "/audit/verification", params={"anchor_position": anchor["position"], "anchor_link": anchor["log_link"]}
+    ).json()
+    assert report["ok"] is True and report["broken"] == [] and report["anchor"]["matches"] is True
+    exported = client.get(f"/cases/{ids['case']}/export")
+    assert exported.status_code == 200 and verify_export(exported.content) == []

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import running_projector, running_server
-from tests.e2e.story import check_story, check_views, record_writes, run_story
+from tests.e2e.story import check_audit, check_story, check_views, record_writes, run_story
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +19,11 @@ def _story_survives_a_restart(env: dict[str, str], tmp_path: Path) -> None:
         ids = run_story(client)
         check_story(client, ids)
         check_views(client, ids, writes)
+        check_audit(client, ids, writes)
     with running_server(env, tmp_path / "server-2.log") as base_url, httpx.Client(base_url=base_url) as client:
         check_story(client, ids)
         check_views(client, ids, writes)
+        check_audit(client, ids, writes)
 
 
 def test_the_story_runs_over_http_on_sqlite(tmp_path: Path) -> None:
@@ -46,7 +48,8 @@ def test_the_story_runs_with_the_projector_in_its_own_process(pg_schema: tuple[s
         writes = record_writes(client)
         ids = run_story(client)
         check_views(client, ids, writes)
-
+        check_views(client, ids, writes)
+        check_audit(client, ids, writes)
 
 def test_a_view_that_cannot_catch_up_in_time_answers_503_with_retry_after(tmp_path: Path) -> None:
     env = {
