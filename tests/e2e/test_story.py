@@ -48,8 +48,8 @@ def test_the_story_runs_with_the_projector_in_its_own_process(pg_schema: tuple[s
         writes = record_writes(client)
         ids = run_story(client)
         check_views(client, ids, writes)
-        check_views(client, ids, writes)
         check_audit(client, ids, writes)
+
 
 def test_a_view_that_cannot_catch_up_in_time_answers_503_with_retry_after(tmp_path: Path) -> None:
     env = {
