@@ -72,7 +72,9 @@ class HistoryService(BaseApp):
         with self._store():
             stored = self.recorder.select_events(record_id, gt=after_version, lte=last) if after_version < last else []
             positions = self.positions(record_id)
-        state: Aggregate | None = self._load(kind, record_id, version=after_version) if after_version else None
+        state: Aggregate | None = None
+        if 0 < after_version < last:  # the state the first listed event starts from
+            state = self._load(kind, record_id, version=after_version)
         before: dict[str, Any] = present(state) if state is not None else {}
         entries = []
         for item in stored:

@@ -167,3 +167,11 @@ def ok_json(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def test_a_history_after_the_last_version_is_empty(client: TestClient) -> None:
+    case = create_case(client)
+
+    beyond = history(client, f"/cases/{case['id']}", after_version=5)
+
+    assert beyond["events"] == [] and beyond["next_after_version"] is None and beyond["version"] == 1
