@@ -219,9 +219,13 @@ class Projector:
         """Start `view` over and replay the whole log into it; waits for a running runner's turn."""
         lock = self._lock(view.name)
         deadline = None if patience is None else time.monotonic() + patience
+        waited = False
         while not lock.try_acquire():
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"another projector holds view {view.name}")
+            if not waited:
+                logger.info("view %s: waiting for the projector that holds it to let go", view.name)
+                waited = True
             time.sleep(0.2)
         try:
             self.reset(view)

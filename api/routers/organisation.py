@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
-from api.routers.common import AtVersion
+from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import RegisterDepartment, RegisterStation, Rename
+from domain.organisation import Department, Station
 
 router = APIRouter(tags=["stations and departments"])
 
@@ -27,9 +28,17 @@ def list_stations(app: App) -> JSONResponse:
 
 
 @router.get("/stations/{station_id}")
-def get_station(station_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One station, now or at a past version."""
-    return record_response(app.get_station(station_id, version=version))
+def get_station(station_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One station, now, at a past version, or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_station(station_id, version=version, as_of=as_of))
+
+
+@router.get("/stations/{station_id}/history")
+def get_station_history(
+    station_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the station in order, with who, when, its data and the fields it changed."""
+    return app.history(Station, station_id, after_version=after_version, limit=limit)
 
 
 @router.put("/stations/{station_id}/name")
@@ -59,9 +68,17 @@ def list_departments(app: App) -> JSONResponse:
 
 
 @router.get("/departments/{department_id}")
-def get_department(department_id: UUID, app: App, version: AtVersion = None) -> JSONResponse:
-    """One department, now or at a past version."""
-    return record_response(app.get_department(department_id, version=version))
+def get_department(department_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+    """One department, now, at a past version, or as it stood at a past moment (`as_of`)."""
+    return record_response(app.get_department(department_id, version=version, as_of=as_of))
+
+
+@router.get("/departments/{department_id}/history")
+def get_department_history(
+    department_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+) -> dict[str, object]:
+    """Every event of the department in order, with who, when, its data and the fields it changed."""
+    return app.history(Department, department_id, after_version=after_version, limit=limit)
 
 
 @router.put("/departments/{department_id}/name")

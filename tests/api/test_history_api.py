@@ -175,3 +175,18 @@ def test_a_history_after_the_last_version_is_empty(client: TestClient) -> None:
     beyond = history(client, f"/cases/{case['id']}", after_version=5)
 
     assert beyond["events"] == [] and beyond["next_after_version"] is None and beyond["version"] == 1
+
+
+def test_a_renamed_station_reads_with_its_old_name_as_of_before_the_rename(client: TestClient) -> None:
+    station = create_case(client)["station_id"]
+    renamed = ok(client.put(f"/stations/{station}/name", json={"name": "Dongcheng Care Station"}))
+
+    events = history(client, f"/stations/{station}")["events"]
+    before = ok(client.get(f"/stations/{station}", params={"as_of": events[0]["occurred_at"]}))
+
+    assert [e["event_type"] for e in events] == ["station.Registered", "station.Renamed"]
+    assert events[1]["changes"] == [
+        {"field": "name", "before": "Chengguan Police Care Station", "after": "Dongcheng Care Station"}
+    ]
+    assert (before["name"], before["version"]) == ("Chengguan Police Care Station", 1)
+    assert renamed["version"] == 2

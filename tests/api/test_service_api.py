@@ -51,6 +51,8 @@ ENDPOINTS = {
     "/audit/verification": {"get"},
     "/audit/anchor": {"get"},
     "/cases/{case_id}/history": {"get"},
+    "/stations/{station_id}/history": {"get"},
+    "/departments/{department_id}/history": {"get"},
     "/cases/{case_id}/timeline": {"get"},
     "/cases/{case_id}/export": {"get"},
     "/pairs/{pair_id}/history": {"get"},
