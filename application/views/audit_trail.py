@@ -74,8 +74,6 @@ records = Table(
     Column("name", ViewText(200)),
 )
 
-RECORD_TYPES = ("station", "department", "volunteer", "case", "pair", "pair_slot", "referral")
-
 
 @dataclass
 class Filing:

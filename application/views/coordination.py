@@ -65,9 +65,7 @@ def referral_board(
     query = select(referrals).where(referrals.c.status.in_((PENDING, ACCEPTED))).order_by(referrals.c.made_at)
     if department_id is not None:
         query = query.where(referrals.c.department_id == department_id)
-    board: dict[UUID, dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"awaiting_answer": [], "in_progress": [], "overdue": []}
-    )
+    board: dict[UUID, dict[str, list[dict[str, Any]]]] = defaultdict(_empty_board)
     for row in conn.execute(query):
         reason = overdue_reason(row, now, overdue_after_days)
         item = plain(
