@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from application.presenters import plain
 from application.views.audit_trail import trail
 from application.views.base import utc
+from application.views.filtering import where_between, where_equal
 from application.views.paging import decode_cursor, encode_cursor
 from domain.common import InvalidValue
 
@@ -33,22 +34,18 @@ class AuditFilter:
 def audit_trail_page(conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None) -> dict[str, Any]:
     """One page of the trail, newest first, and the cursor of the next page (None at the end)."""
     query = select(trail).order_by(trail.c.position.desc()).limit(limit + 1)
-    for column, wanted in (
-        (trail.c.record_id, where.record_id),
-        (trail.c.case_id, where.case_id),
-        (trail.c.actor_id, where.actor_id),
-        (trail.c.station_id, where.station_id),
-        (trail.c.department_id, where.department_id),
-        (trail.c.event_type, where.event_type),
-    ):
-        if wanted is not None:
-            query = query.where(column == wanted)
-    if where.occurred_from is not None and where.occurred_to is not None and where.occurred_to <= where.occurred_from:
-        raise InvalidValue("'to' must be after 'from'", rule="empty_range", field="to")
-    if where.occurred_from is not None:
-        query = query.where(trail.c.occurred_at >= utc(where.occurred_from))
-    if where.occurred_to is not None:
-        query = query.where(trail.c.occurred_at < utc(where.occurred_to))
+    query = where_equal(
+        query,
+        (
+            (trail.c.record_id, where.record_id),
+            (trail.c.case_id, where.case_id),
+            (trail.c.actor_id, where.actor_id),
+            (trail.c.station_id, where.station_id),
+            (trail.c.department_id, where.department_id),
+            (trail.c.event_type, where.event_type),
+        ),
+    )
+    query = where_between(query, trail.c.occurred_at, where.occurred_from, where.occurred_to, "to")
     if cursor is not None:
         (before,) = decode_cursor(cursor, 1)
         if not isinstance(before, int):

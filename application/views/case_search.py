@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from application.presenters import plain
 from application.views.base import utc
 from application.views.casework_tables import cases, stations
+from application.views.filtering import where_between, where_equal
 from application.views.paging import decode_cursor, encode_cursor
 from domain.common import InvalidValue
 
@@ -56,28 +57,21 @@ def search_cases(
         .join(stations, stations.c.station_id == cases.c.station_id, isouter=True)
         .limit(limit + 1)
     )
-    for column, wanted in (
-        (cases.c.station_id, where.station_id),
-        (cases.c.status, where.status),
-        (cases.c.category, where.category),
-        (cases.c.risk_level, where.risk_level),
-        (cases.c.case_worker_id, where.case_worker_id),
-    ):
-        if wanted is not None:
-            query = query.where(column == wanted)
+    query = where_equal(
+        query,
+        (
+            (cases.c.station_id, where.station_id),
+            (cases.c.status, where.status),
+            (cases.c.category, where.category),
+            (cases.c.risk_level, where.risk_level),
+            (cases.c.case_worker_id, where.case_worker_id),
+        ),
+    )
     if where.name:
         query = query.where(func.lower(cases.c.youth_display_name).contains(where.name.lower(), autoescape=True))
-    for column, start, end, field in (
-        (cases.c.opened_at, where.opened_from, where.opened_to, "opened_to"),
-        (cases.c.closed_at, where.closed_from, where.closed_to, "closed_to"),
-        (cases.c.last_activity_at, where.active_from, where.active_to, "active_to"),
-    ):
-        if start is not None and end is not None and end <= start:
-            raise InvalidValue(f"'{field}' must be after the start of its range", rule="empty_range", field=field)
-        if start is not None:
-            query = query.where(column >= utc(start))
-        if end is not None:
-            query = query.where(column < utc(end))
+    query = where_between(query, cases.c.opened_at, where.opened_from, where.opened_to, "opened_to")
+    query = where_between(query, cases.c.closed_at, where.closed_from, where.closed_to, "closed_to")
+    query = where_between(query, cases.c.last_activity_at, where.active_from, where.active_to, "active_to")
     if cursor is not None:
         after_value, after_id = _cursor_values(cursor, sort)
         if descending:

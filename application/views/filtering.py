@@ -1,0 +1,33 @@
+"""Narrowing a view query by what the caller asked for: equal values and time ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select
+
+from application.views.base import utc
+from domain.common import InvalidValue
+
+
+def where_equal(query: Select[Any], wanted: Iterable[tuple[ColumnElement[Any], Any]]) -> Select[Any]:
+    """Keep rows whose column equals the value asked for; a value of None asks nothing."""
+    for column, value in wanted:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def where_between(
+    query: Select[Any], column: ColumnElement[Any], start: datetime | None, end: datetime | None, field: str
+) -> Select[Any]:
+    """Keep rows with `start <= column < end` (either end may be open); an empty range is bad input."""
+    if start is not None and end is not None and end <= start:
+        raise InvalidValue(f"'{field}' must be after the start of its range", rule="empty_range", field=field)
+    if start is not None:
+        query = query.where(column >= utc(start))
+    if end is not None:
+        query = query.where(column < utc(end))
+    return query
