@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +12,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Recording
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    JSONTranscoder,
+    Notification,
+    PersistenceError,
+    Recording,
+)
 from eventsourcing.utils import get_topic
 
 from application.errors import (
@@ -47,6 +54,19 @@ class Written:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def each_notification(
+    recorder: ApplicationRecorder, *, after: int | None = 0, topics: Sequence[str] = (), page: int = 1000
+) -> Iterator[Notification]:
+    """Every notification with an id greater than `after` (None: no lower bound at all), in
+    log order, read a page at a time."""
+    found = recorder.select_notifications(after, limit=page, topics=topics, inclusive_of_start=after is None)
+    while found:
+        yield from found
+        if len(found) < page:
+            return
+        found = recorder.select_notifications(found[-1].id, limit=page, topics=topics, inclusive_of_start=False)
 
 
 class BaseApp(Application[UUID]):
@@ -177,17 +197,8 @@ class BaseApp(Application[UUID]):
         departments a district has; the read-side projections replace it for big sets.
         """
         topic = get_topic(getattr(kind, created_event))  # the @event decorator made the class
-        ids: list[UUID] = []
-        start: int | None = None
         with self._store():
-            while True:
-                page = self.recorder.select_notifications(
-                    start, limit=500, topics=[topic], inclusive_of_start=start is None
-                )
-                ids.extend(n.originator_id for n in page)  # type: ignore[misc]
-                if len(page) < 500:
-                    return ids
-                start = page[-1].id
+            return [n.originator_id for n in each_notification(self.recorder, after=None, topics=[topic])]  # type: ignore[misc]
 
     def _change(
         self, kind: type[A], record_id: UUID, expected_version: int | None, command: Callable[[A], None]

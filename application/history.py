@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEvent
 
-from application.base import MAX_VERSION, BaseApp
+from application.base import MAX_VERSION, BaseApp, each_notification
 from application.presenters import plain, present
 from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
@@ -145,9 +145,5 @@ class HistoryService(BaseApp):
                     .all()
                 )
             return {int(version): int(position) for version, position in rows}
-        found: dict[int, int] = {}  # the in-memory store: a scan is fine for what it holds
-        start = 0
-        while page := recorder.select_notifications(start, limit=1000, inclusive_of_start=False):
-            found.update({n.originator_version: n.id for n in page if n.originator_id == record_id})
-            start = page[-1].id
-        return found
+        # The in-memory store: a scan is fine for what it holds.
+        return {n.originator_version: n.id for n in each_notification(recorder) if n.originator_id == record_id}

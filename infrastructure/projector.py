@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError as SQLAlchemyIntegrityError
 
 from application.app import YouthCare
+from application.base import each_notification
 from application.views import VIEWS
 from application.views.base import View
 from infrastructure.persistence import setup_lock
@@ -297,14 +298,8 @@ class Projector:
             )
         return statuses
 
-    def _count_after(self, position: int, page: int = 10_000) -> int:
-        count, start = 0, position
-        while True:
-            found = self.app.recorder.select_notifications(start, limit=page, inclusive_of_start=False)
-            count += len(found)
-            if len(found) < page:
-                return count
-            start = found[-1].id
+    def _count_after(self, position: int) -> int:
+        return sum(1 for _ in each_notification(self.app.recorder, after=position, page=10_000))
 
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
         """Wait until view `name` has applied `position`; False if `timeout` seconds pass first."""

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import ApplicationRecorder
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,7 +29,7 @@ from application.views.coordination import (
 from application.views.export import export_case
 from application.views.hash_chain import HashChain
 from application.views.report import period_report
-from application.views.verification import Anchor, EventLog, Verification, anchor_now, verify
+from application.views.verification import Anchor, Verification, anchor_now, verify
 from domain.common import InvalidValue
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class ReadSide:
         with self._view(Casework.name, self.source.head()) as (conn, _):
             return case_records(conn, case_id)
 
-    def verification(self, log: EventLog, anchor: Anchor | None = None) -> Verification:
+    def verification(self, log: ApplicationRecorder, anchor: Anchor | None = None) -> Verification:
         """Every hash chain recomputed from the stored events; the first bad link of each broken one."""
         with self.source.reading() as conn:
             return verify(conn, log, anchor)

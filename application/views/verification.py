@@ -11,28 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import Connection, func, select
 
+from application.base import each_notification
 from application.presenters import plain
 from application.views.hash_chain import GENESIS, chain, log_link, record_link
 
 PAGE = 5_000
-
-
-class EventLog(Protocol):
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Any = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -85,14 +74,6 @@ class Verification:
         )
 
 
-def _events(log: EventLog) -> Iterator[Notification]:
-    # No lower bound on the first page: a row forged with an id of 0 or less must be seen too.
-    page = log.select_notifications(None, limit=PAGE)
-    while page:
-        yield from page
-        page = log.select_notifications(page[-1].id, limit=PAGE, inclusive_of_start=False)
-
-
 def _links(conn: Connection) -> Iterator[Any]:
     start = 0
     while page := conn.execute(
@@ -108,7 +89,7 @@ def anchor_now(conn: Connection, at: datetime) -> Anchor | None:
     return Anchor(last.position, last.log_link, at.isoformat()) if last else None
 
 
-def verify(conn: Connection, log: EventLog, anchor: Anchor | None = None) -> Verification:
+def verify(conn: Connection, log: ApplicationRecorder, anchor: Anchor | None = None) -> Verification:
     """Recompute every chain over the stored events and compare with the kept links."""
     report = Verification()
     linked_to = conn.execute(select(func.max(chain.c.position))).scalar() or 0
@@ -147,7 +128,8 @@ def verify(conn: Connection, log: EventLog, anchor: Anchor | None = None) -> Ver
         if anchor is not None and event.id == anchor.position:
             report.anchor = {**anchor.__dict__, "matches": pure_log.hex() == anchor.log_link}
 
-    events, links = _events(log), _links(conn)
+    # No lower bound: a row forged with an id of 0 or less must be seen too.
+    events, links = each_notification(log, after=None, page=PAGE), _links(conn)
     event, link = next(events, None), next(links, None)
     while event is not None or link is not None:
         if event is not None and (link is None or event.id <= link.position):
