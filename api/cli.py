@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from api.replay import moment_of
 from api.replay import render as render_replay
 from application.base import MAX_VERSION
@@ -38,8 +36,6 @@ from application.views.export import verify_export
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
 from application.views.verification import Anchor
-from domain.mentoring_pair import MentoringPair
-from domain.referral import Referral
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -224,9 +220,7 @@ def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int 
         if at is None and version is not None:
             at = datetime.fromisoformat(app.get_case(case_id, version=version)["modified_at"])
         case = app.get_case(case_id, as_of=at) if at is not None else app.get_case(case_id)
-        related = _read_side(projector).case_records(case_id)
-        records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
-        records += [(Referral, referral_id) for referral_id in related["referrals"]]
+        records = _read_side(projector).case_records(case_id)
         timeline = app.timeline(case_id, records, limit=MAX_VERSION)["events"]
         states: list[tuple[str, dict[str, Any]]] = [("case", case)]
         for kind, record_id in records:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
@@ -24,8 +23,6 @@ from api.schemas import (
     RiskAssessmentBody,
 )
 from application.views.case_search import CaseFilter, CaseSort
-from domain.mentoring_pair import MentoringPair
-from domain.referral import Referral
 from domain.youth_case import CaseCategory, CaseStatus, RiskLevel, YouthCase
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -110,10 +107,7 @@ def case_timeline(
     referrals, each with its record, actor, data and changed fields. Page on with
     `after_position=next_after_position`."""
     app.get_case(case_id)  # 404 before asking the views anything
-    related = views.case_records(case_id)
-    records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
-    records += [(Referral, referral_id) for referral_id in related["referrals"]]
-    return app.timeline(case_id, records, after_position=after_position, limit=limit)
+    return app.timeline(case_id, views.case_records(case_id), after_position=after_position, limit=limit)
 
 
 @router.get(

@@ -10,11 +10,13 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from application.errors import ViewNotReady
+from application.history import RECORD_TYPES
 from application.views.audit_queries import AuditFilter, audit_trail_page
 from application.views.audit_trail import AuditTrail
 from application.views.case_search import CaseFilter, CaseSort, search_cases
@@ -31,6 +33,9 @@ from application.views.hash_chain import HashChain
 from application.views.report import period_report
 from application.views.verification import Anchor, Verification, anchor_now, verify
 from domain.common import InvalidValue
+from domain.mentoring_pair import MentoringPair
+from domain.referral import Referral
+from domain.youth_case import YouthCase
 
 logger = logging.getLogger(__name__)
 
@@ -132,10 +137,12 @@ class ReadSide:
             load = mentor_load(conn, today=today, contact_days=days)
             return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
 
-    def case_records(self, case_id: UUID) -> dict[str, list[UUID]]:
-        """The ids of a case's pairs and referrals, once the view has applied the whole log."""
+    def case_records(self, case_id: UUID) -> list[tuple[type[Aggregate], UUID]]:
+        """A case's pairs, then its referrals, once the view has applied the whole log."""
         with self._view(Casework.name, self.source.head()) as (conn, _):
-            return case_records(conn, case_id)
+            related = case_records(conn, case_id)
+        records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
+        return records + [(Referral, referral_id) for referral_id in related["referrals"]]
 
     def verification(self, log: ApplicationRecorder, anchor: Anchor | None = None) -> Verification:
         """Every hash chain recomputed from the stored events; the first bad link of each broken one."""
@@ -149,10 +156,8 @@ class ReadSide:
 
     def case_file(self, store: Any, case_id: UUID) -> bytes:
         """The case, its pairs and referrals as a self-checking file, once all are linked."""
-        related = self.case_records(case_id)
-        records = [("case", case_id)]
-        records += [("pair", pair_id) for pair_id in related["pairs"]]
-        records += [("referral", referral_id) for referral_id in related["referrals"]]
+        case: list[tuple[type[Aggregate], UUID]] = [(YouthCase, case_id)]
+        records = [(RECORD_TYPES[kind], record_id) for kind, record_id in case + self.case_records(case_id)]
         with self._view(HashChain.name, self.source.head()) as (conn, _):
             anchor = anchor_now(conn, self.clock())
             assert anchor is not None  # the case's own events are linked by now
