@@ -22,7 +22,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,9 +43,16 @@ from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 
 
-def _projector(settings: Settings) -> Projector:
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Projector]:
+    """The application and its projector for one command; both closed when it ends."""
     app = create_application(settings)
-    return Projector(app, ViewStore(app, settings), batch_size=settings.projector_batch_size)
+    projector = Projector(app, ViewStore(app, settings), batch_size=settings.projector_batch_size)
+    try:
+        yield projector
+    finally:
+        projector.close()
+        app.close()
 
 
 class ProgressBar:
@@ -79,22 +87,17 @@ class ProgressBar:
 
 
 def run_projector(settings: Settings) -> int:
-    projector = _projector(settings)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    logging.getLogger(__name__).info("projector started for %s", ", ".join(v.name for v in projector.views))
-    try:
+    with _opened(settings) as projector:
+        logging.getLogger(__name__).info("projector started for %s", ", ".join(v.name for v in projector.views))
         projector.run(stop, settings.projector_idle_seconds)
-    finally:
-        projector.close()
-        projector.app.close()
     return 0
 
 
 def show_status(settings: Settings, out: TextIO) -> int:
-    projector = _projector(settings)
-    try:
+    with _opened(settings) as projector:
         out.write(f"{'view':<12} {'version':>9} {'position':>10} {'head':>10} {'lag events':>11} {'lag s':>8}\n")
         for s in projector.status():
             stored = "-" if s.stored_version is None else str(s.stored_version)
@@ -102,15 +105,11 @@ def show_status(settings: Settings, out: TextIO) -> int:
             out.write(
                 f"{s.view:<12} {version:>9} {s.position:>10,} {s.head:>10,} {s.lag_events:>11,} {s.lag_seconds:>8.1f}\n"
             )
-    finally:
-        projector.close()
-        projector.app.close()
     return 0
 
 
 def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
-    projector = _projector(settings)
-    try:
+    with _opened(settings) as projector:
         known = [view.name for view in projector.views]
         unknown = [name for name in names if name not in known]
         if unknown:
@@ -125,9 +124,6 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
             bar = ProgressBar(name, out)
             applied = projector.rebuild(projector.view(name), progress=bar)
             bar.finish(applied)
-    finally:
-        projector.close()
-        projector.app.close()
     return 0
 
 
@@ -146,12 +142,8 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
         except (OSError, ValueError) as error:
             out.write(f"cannot read the anchor {anchor_file}: {error}\n")
             return 2
-    projector = _projector(settings)
-    try:
+    with _opened(settings) as projector:
         report = _read_side(projector).verification(projector.app.recorder, anchor)
-    finally:
-        projector.close()
-        projector.app.close()
     out.write(
         f"{report.events:,} events checked; chain linked to position {report.linked_to:,}; "
         f"{report.unlinked_events:,} newer events not linked yet\n"
@@ -169,12 +161,8 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
 
 
 def print_anchor(settings: Settings, out: TextIO) -> int:
-    projector = _projector(settings)
-    try:
+    with _opened(settings) as projector:
         found = _read_side(projector).anchor()
-    finally:
-        projector.close()
-        projector.app.close()
     if found is None:
         sys.stderr.write("nothing has been linked yet: is the projector running?\n")
         return 1
@@ -183,16 +171,13 @@ def print_anchor(settings: Settings, out: TextIO) -> int:
 
 
 def export(settings: Settings, case_id: UUID, output: str | None) -> int:
-    projector = _projector(settings)
     try:
-        projector.app.get_case(case_id)
-        data = _read_side(projector).case_file(projector.app.recorder, case_id)
+        with _opened(settings) as projector:
+            projector.app.get_case(case_id)
+            data = _read_side(projector).case_file(projector.app.recorder, case_id)
     except (NotFound, ViewNotReady) as error:
         sys.stderr.write(f"{error}\n")
         return 1
-    finally:
-        projector.close()
-        projector.app.close()
     if output is None:
         sys.stdout.buffer.write(data + b"\n")
     else:
@@ -214,26 +199,23 @@ def check_export(path: str, out: TextIO) -> int:
 
 
 def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int | None, out: TextIO) -> int:
-    projector = _projector(settings)
-    app = projector.app
     try:
-        if at is None and version is not None:
-            at = datetime.fromisoformat(app.get_case(case_id, version=version)["modified_at"])
-        case = app.get_case(case_id, as_of=at) if at is not None else app.get_case(case_id)
-        records = _read_side(projector).case_records(case_id)
-        timeline = app.timeline(case_id, records, limit=MAX_VERSION)["events"]
-        states: list[tuple[str, dict[str, Any]]] = [("case", case)]
-        for kind, record_id in records:
-            try:
-                states.append((kind.__name__, app.history_state(kind, record_id, at)))
-            except NotFound:  # made after the moment asked for
-                continue
+        with _opened(settings) as projector:
+            app = projector.app
+            if at is None and version is not None:
+                at = datetime.fromisoformat(app.get_case(case_id, version=version)["modified_at"])
+            case = app.get_case(case_id, as_of=at) if at is not None else app.get_case(case_id)
+            records = _read_side(projector).case_records(case_id)
+            timeline = app.timeline(case_id, records, limit=MAX_VERSION)["events"]
+            states: list[tuple[str, dict[str, Any]]] = [("case", case)]
+            for kind, record_id in records:
+                try:
+                    states.append((kind.__name__, app.history_state(kind, record_id, at)))
+                except NotFound:  # made after the moment asked for
+                    continue
     except (NotFound, ViewNotReady) as error:
         sys.stderr.write(f"{error}\n")
         return 1
-    finally:
-        projector.close()
-        app.close()
     if at is not None:
         timeline = [entry for entry in timeline if datetime.fromisoformat(entry["occurred_at"]) <= at]
     out.write(render_replay(str(case_id), timeline, states, moment_of(at, version)))
