@@ -19,16 +19,15 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import create_engine, text
 
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
+from bench.schema import throwaway_schema
 from bench.seed import seed
 from domain.common import Actor, Role
 from domain.organisation import Station, StationKind, StationLevel
@@ -138,16 +137,10 @@ def main() -> None:
         settings = Settings(database_url=SecretStr(url), database_schema=None)
         bench_store("sqlite", settings, {"YOUTHCARE_DATABASE_URL": url}, args, Path(folder) / "sqlite.log")
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            try:
+            with throwaway_schema(args.postgres) as schema:
                 settings = Settings(database_url=SecretStr(args.postgres), database_schema=schema)
                 env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
                 bench_store("postgresql", settings, env, args, Path(folder) / "postgres.log")
-            finally:
-                engine = create_engine(args.postgres)
-                with engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                engine.dispose()
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
+from bench.schema import throwaway_schema
 from tests.e2e.server import running_server
 
 CASE = {
@@ -120,16 +119,10 @@ def main() -> None:
         with running_server(env, tmp / "sqlite.log") as base_url:
             report("sqlite", *measure(base_url, args.rate, args.seconds, args.clients), args.seconds)
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
-            try:
+            with throwaway_schema(args.postgres) as schema:
+                env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
                 with running_server(env, tmp / "postgres.log") as base_url:
                     report("postgresql", *measure(base_url, args.rate, args.seconds, args.clients), args.seconds)
-            finally:
-                engine = create_engine(args.postgres)
-                with engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                engine.dispose()
 
 
 if __name__ == "__main__":

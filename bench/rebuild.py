@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import create_engine, text
 
+from bench.schema import throwaway_schema
 from bench.seed import seed
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
@@ -66,15 +65,9 @@ def main() -> None:
         settings = Settings(database_url=SecretStr(f"sqlite:///{Path(folder) / 'bench.db'}"), database_schema=None)
         bench_store("sqlite", settings, args.events, args.batch_size)
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        try:
+        with throwaway_schema(args.postgres) as schema:
             settings = Settings(database_url=SecretStr(args.postgres), database_schema=schema)
             bench_store("postgresql", settings, args.events, args.batch_size)
-        finally:
-            engine = create_engine(args.postgres)
-            with engine.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
 
 
 if __name__ == "__main__":

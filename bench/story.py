@@ -12,12 +12,11 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
+from bench.schema import throwaway_schema
 from tests.e2e.server import running_server
 from tests.e2e.story import check_story, run_story
 
@@ -49,15 +48,9 @@ def main() -> None:
             time_story({"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}"}, args.runs, tmp / "sqlite.log"),
         )
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
-            try:
+            with throwaway_schema(args.postgres) as schema:
+                env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
                 report("postgresql", time_story(env, args.runs, tmp / "postgres.log"))
-            finally:
-                engine = create_engine(args.postgres)
-                with engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                engine.dispose()
 
 
 if __name__ == "__main__":
