@@ -51,6 +51,11 @@ def prepare_database(settings: Settings) -> None:
             engine.dispose()
 
 
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 @contextmanager
 def setup_lock(url_text: str, schema: str | None) -> Iterator[None]:
     """Let one process at a time create schemas and tables in a PostgreSQL database.
@@ -61,7 +66,7 @@ def setup_lock(url_text: str, schema: str | None) -> Iterator[None]:
     if url_text == MEMORY_URL or make_url(url_text).get_backend_name() != "postgresql":
         yield
         return
-    key = int.from_bytes(hashlib.sha256(f"youthcare-setup:{schema or ''}".encode()).digest()[:8], "big", signed=True)
+    key = advisory_key(f"youthcare-setup:{schema or ''}")
     engine = create_engine(url_text, poolclass=NullPool)
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -109,16 +109,19 @@ class Projector:
             found = conn.execute(select(tracking.c.position).where(tracking.c.view == name)).scalar_one_or_none()
         return int(found or 0)
 
-    def _tracked(self, name: str) -> tuple[int | None, int]:
+    def _tracked(self, name: str) -> tuple[int | None, int, datetime | None]:
+        """The view's stored version, position and when it last moved (None, 0, None if never)."""
         with self.store.reading() as conn:
-            row = conn.execute(select(tracking.c.version, tracking.c.position).where(tracking.c.view == name)).first()
-        return (None, 0) if row is None else (row.version, row.position)
+            row = conn.execute(
+                select(tracking.c.version, tracking.c.position, tracking.c.updated_at).where(tracking.c.view == name)
+            ).first()
+        return (None, 0, None) if row is None else (row.version, row.position, row.updated_at)
 
     # -- setting a view up, and starting it over
 
     def is_current(self, view: View) -> bool:
         """The view's tables exist and were built by this code's version of it."""
-        version, _ = self._tracked(view.name)
+        version, _, _ = self._tracked(view.name)
         if version != view.version:
             return False
         if view.name not in self._tables_seen:
@@ -282,11 +285,7 @@ class Projector:
         head = self.store.head()
         statuses = []
         for view in self.views:
-            version, position = self._tracked(view.name)
-            with self.store.reading() as conn:
-                updated_at = conn.execute(
-                    select(tracking.c.updated_at).where(tracking.c.view == view.name)
-                ).scalar_one_or_none()
+            version, position, updated_at = self._tracked(view.name)
             waiting = self._count_after(position)
             lag_seconds = 0.0
             if waiting:

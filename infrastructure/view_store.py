@@ -10,7 +10,6 @@ SQLite database.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 import select
@@ -26,10 +25,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
 from application.app import YouthCare
-from infrastructure.persistence import MEMORY_URL
+from infrastructure.persistence import MEMORY_URL, advisory_key
 from infrastructure.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+def close_quietly(connection: Any, what: str) -> None:
+    """Close a connection that may already be broken: that is why it is being closed."""
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001
+        logger.debug("closing a broken %s connection", what, exc_info=True)
 
 
 class ViewLock(Protocol):
@@ -121,7 +128,7 @@ class AdvisoryLock:
 
     def __init__(self, url: str, name: str) -> None:
         self._engine = create_engine(url, poolclass=NullPool)
-        self._key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        self._key = advisory_key(name)
         self._conn: Connection | None = None
         # Advisory locks nest within one session, so threads sharing this object take turns here first.
         self._held = threading.Lock()
@@ -153,10 +160,7 @@ class AdvisoryLock:
 
     def _disconnect(self) -> None:
         if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001
-                logger.debug("closing a broken lock connection", exc_info=True)
+            close_quietly(self._conn, "lock")
             self._conn = None
 
     def close(self) -> None:
@@ -292,9 +296,6 @@ class PostgresWakeup:
 
     def close(self) -> None:
         if self._raw is not None:
-            try:
-                self._raw.close()
-            except Exception:  # noqa: BLE001
-                logger.debug("closing a broken LISTEN connection", exc_info=True)
+            close_quietly(self._raw, "LISTEN")
             self._raw = None
         self._engine.dispose()
