@@ -1,32 +1,82 @@
-"""Dependencies shared by every router: the application, the actor, If-Match."""
+"""Dependencies shared by every router: the front door, the signed-in caller, If-Match."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import unquote
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
 
-from application.app import YouthCare
+from application.access.principal import Caller
 from application.base import Written
-from application.views.read_side import ReadSide
-from domain.common import Actor, Role
+from application.errors import InvalidValue, Unauthenticated
+from application.front import Front
 
-DEVELOPMENT_ACTOR = Actor(user_id="dev-admin", role=Role.ADMINISTRATOR)
-
-
-def get_application(request: Request) -> YouthCare:
-    application: YouthCare = request.app.state.youthcare
-    return application
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+PURPOSE_MAX = 500
 
 
-def get_actor() -> Actor:
-    """The one place that decides who is acting.
+def get_front(request: Request) -> Front:
+    front: Front = request.app.state.front
+    return front
 
-    Until access control lands every request acts as a fixed development user.
-    """
-    return DEVELOPMENT_ACTOR
+
+def get_token(token: Annotated[str | None, Depends(bearer)]) -> str:
+    """The bearer token of the request; none at all is 401."""
+    if not token:
+        raise Unauthenticated("sign in first: send Authorization: Bearer <token> (POST /auth/token gives one)")
+    return token
+
+
+def get_purpose(
+    purpose: Annotated[
+        str | None,
+        Query(max_length=PURPOSE_MAX, description="Why you read this: kept in the read log with the read."),
+    ] = None,
+    x_purpose: Annotated[
+        str | None,
+        Header(
+            max_length=3 * PURPOSE_MAX,
+            description="The same as `?purpose=`, percent-encoded UTF-8 (headers carry nothing else).",
+        ),
+    ] = None,
+) -> str | None:
+    """The stated purpose of a read, from the query or the X-Purpose header."""
+    if purpose is None and x_purpose is not None:
+        try:
+            purpose = unquote(x_purpose, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidValue(
+                "X-Purpose is not percent-encoded UTF-8", rule="bad_purpose", field="X-Purpose"
+            ) from None
+    if purpose is None:
+        return None
+    purpose = purpose.strip()
+    if _CONTROL.search(purpose) or len(purpose) > PURPOSE_MAX:
+        raise InvalidValue(
+            f"a purpose is at most {PURPOSE_MAX} characters, with no control characters",
+            rule="bad_purpose",
+            field="purpose",
+        )
+    return purpose or None
+
+
+def get_caller(
+    request: Request,
+    front: Annotated[Front, Depends(get_front)],
+    token: Annotated[str, Depends(get_token)],
+    purpose: Annotated[str | None, Depends(get_purpose)],
+) -> Caller:
+    """The signed-in user making this request, and what the read log keeps of it."""
+    principal = front.authenticate(token)
+    address = request.client.host if request.client else None
+    return Caller(
+        principal=principal, endpoint=f"{request.method} {request.url.path}", address=address, purpose=purpose
+    )
 
 
 _IF_MATCH = r'^\s*(\*|(W/)?"\d{1,18}")\s*$'
@@ -51,14 +101,9 @@ def get_expected_version(
     return int(re.sub(r"\D", "", if_match))
 
 
-def get_read_side(request: Request) -> ReadSide:
-    read_side: ReadSide = request.app.state.read_side
-    return read_side
-
-
-App = Annotated[YouthCare, Depends(get_application)]
-Views = Annotated[ReadSide, Depends(get_read_side)]
-CurrentActor = Annotated[Actor, Depends(get_actor)]
+Door = Annotated[Front, Depends(get_front)]
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+Token = Annotated[str, Depends(get_token)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 
 

@@ -16,11 +16,14 @@ from starlette.routing import Match
 
 from application.errors import (
     ConcurrentWrite,
+    Forbidden,
     InvalidValue,
     NotFound,
     RuleViolation,
     StaleVersion,
     StoreUnavailable,
+    TooManyAttempts,
+    Unauthenticated,
     ViewNotReady,
 )
 
@@ -52,6 +55,10 @@ def _documented(description: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented(
+        "No valid sign-in: the token is missing, expired, revoked or altered (`WWW-Authenticate: Bearer`)."
+    ),
+    403: _documented("You may know of this record, but your role may not do this to it (or this at all)."),
     404: _documented("No such record, or no such version of it."),
     409: _documented("The record's state forbids the command (`rule` names it), or another write got in first."),
     412: _documented("`If-Match` names a version that is not the record's current one."),
@@ -142,6 +149,23 @@ def _view_not_ready(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _unauthenticated(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Unauthenticated)
+    return problem(401, "Not signed in", exc.message, code="unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _forbidden(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Forbidden)
+    return problem(403, "Forbidden", exc.message, code="forbidden")
+
+
+def _too_many(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyAttempts)
+    return problem(
+        429, "Too many attempts", exc.message, code="too_many_attempts", headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method any route serves at this path (Starlette names only the first route's)."""
     routes = request.app.router.routes
@@ -202,6 +226,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StaleVersion, _stale)
     app.add_exception_handler(ConcurrentWrite, _conflict)
     app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(TooManyAttempts, _too_many)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.errors import ERROR_RESPONSES
-from api.routers import audit, cases, coordination, organisation, pairs, referrals, reports, volunteers
-from application.views.read_side import ReadPolicy, ReadSide
+from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
+from infrastructure.front import bootstrap, create_front
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
@@ -27,12 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projector = Projector(application, ViewStore(application, settings), batch_size=settings.projector_batch_size)
         app.state.youthcare = application
         app.state.projector = projector
-        policy = ReadPolicy(
-            consistency_wait_seconds=settings.consistency_wait_seconds,
-            referral_overdue_days=settings.referral_overdue_days,
-            mentor_contact_days=settings.mentor_contact_days,
-        )
-        app.state.read_side = ReadSide(projector, policy, clock=application.clock)
+        front = create_front(settings, projector)
+        bootstrap(front, settings)
+        app.state.front = front
         runner = ProjectorThread(projector, settings.projector_idle_seconds)
         if settings.projector == "embedded":
             runner.start()
@@ -51,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
+    for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["service"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
+from domain.user import USER_ROLES
 from domain.volunteer import VolunteerKind
 from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, RiskLevel
 
@@ -258,3 +260,49 @@ class ProgressNote(Body):
 class Completion(Body):
     model_config = _example({"outcome": "Re-enrolled with a weekly check-in."})
     outcome: Required
+
+
+# -- users and passwords. Passwords keep their blanks: no stripping in these bodies.
+
+UserRole = Enum("UserRole", {role.name: role.value for role in USER_ROLES}, type=str)  # type: ignore[misc]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+def _example_keeping_blanks(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", str_strip_whitespace=False, json_schema_extra={"examples": [example]})
+
+
+class CreateUser(Body):
+    model_config = _example_keeping_blanks(
+        {
+            "username": "li.wei",
+            "display_name": "Li Wei",
+            "password": "a long passphrase of your own",
+            "role": "station_officer",
+            "scope_id": "0b6c3c4e-5d1a-4e8f-9a51-3f2a6d1c7e90",
+        }
+    )
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
+    display_name: Name
+    password: Password
+    role: UserRole  # type: ignore[valid-type]
+    scope_id: UUID | None = None
+
+
+class RoleChange(Body):
+    model_config = _example({"role": "station_lead", "scope_id": "0b6c3c4e-5d1a-4e8f-9a51-3f2a6d1c7e90"})
+    role: UserRole  # type: ignore[valid-type]
+    scope_id: UUID | None = None
+
+
+class PasswordReset(Body):
+    model_config = _example_keeping_blanks({"password": "a new long passphrase"})
+    password: Password
+
+
+class PasswordChange(Body):
+    model_config = _example_keeping_blanks(
+        {"current_password": "the passphrase you have now", "new_password": "a new long passphrase"}
+    )
+    current_password: Password
+    new_password: Password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.access.users import UserService
 from application.history import HistoryService
 from application.mentoring import MentoringService
 from application.organisation import OrganisationService
@@ -9,7 +10,7 @@ from application.referrals import ReferralService
 from application.volunteers import VolunteerService
 
 
-class YouthCare(OrganisationService, VolunteerService, MentoringService, ReferralService, HistoryService):
-    """Stations, departments, volunteers, cases, mentoring pairs and referrals."""
+class YouthCare(OrganisationService, VolunteerService, MentoringService, ReferralService, HistoryService, UserService):
+    """Stations, departments, volunteers, cases, mentoring pairs, referrals and users."""
 
     name = "YouthCare"

@@ -15,6 +15,9 @@ __all__ = [
     "ConcurrentWrite",
     "StoreUnavailable",
     "ViewNotReady",
+    "Forbidden",
+    "Unauthenticated",
+    "TooManyAttempts",
 ]
 
 
@@ -58,5 +61,21 @@ class ViewNotReady(ApplicationError):
     """A view has not yet applied the position the caller asked to see; retry shortly."""
 
     def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Forbidden(ApplicationError):
+    """The caller may know of the record, but not do this to it (or may not do this at all)."""
+
+
+class Unauthenticated(ApplicationError):
+    """No valid sign-in: the token is missing, unknown, expired, revoked or its user disabled."""
+
+
+class TooManyAttempts(ApplicationError):
+    """Sign-in for this username is closed for a while after repeated failures."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after

@@ -18,6 +18,7 @@ from application.presenters import plain, present
 from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
 from domain.referral import Referral
+from domain.user import User
 from domain.volunteer import Volunteer
 from domain.youth_case import YouthCase
 
@@ -28,6 +29,7 @@ RECORD_TYPES: dict[type[Aggregate], str] = {
     YouthCase: "case",
     MentoringPair: "pair",
     Referral: "referral",
+    User: "user",
 }
 # Fields of every event that the entry shows on its own, not in `data`.
 EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}

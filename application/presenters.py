@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
 from domain.referral import Referral
+from domain.user import User
 from domain.volunteer import Volunteer
 from domain.youth_case import YouthCase
 
@@ -141,5 +142,18 @@ def _referral(record: Referral) -> dict[str, Any]:
             "outcome": record.outcome,
             "decline_reason": record.decline_reason,
             "withdrawal_reason": record.withdrawal_reason,
+        }
+    )
+
+
+@present.register
+def _user(record: User) -> dict[str, Any]:
+    return _header(record) | plain(
+        {
+            "username": record.username,
+            "display_name": record.display_name,
+            "role": record.role,
+            "scope_id": record.scope_id,
+            "active": record.active,
         }
     )

@@ -8,15 +8,20 @@ from enum import Enum
 
 
 class Role(Enum):
-    """What capacity a person acts in. Access control (a later issue) keys on this."""
+    """The capacity a person acts in; access control keys on it (application/access)."""
 
-    ADMINISTRATOR = "administrator"
-    STATION_STAFF = "station_staff"
+    STATION_OFFICER = "station_officer"
+    STATION_LEAD = "station_lead"
     MENTOR = "mentor"
-    DEPARTMENT_STAFF = "department_staff"
+    DEPARTMENT_OFFICER = "department_officer"
     COORDINATOR = "coordinator"
     AUDITOR = "auditor"
+    ADMIN = "admin"
     SYSTEM = "system"
+    # Found only in events written before access control: kept so those events still load.
+    ADMINISTRATOR = "administrator"
+    STATION_STAFF = "station_staff"
+    DEPARTMENT_STAFF = "department_staff"
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,32 @@ class Settings(BaseSettings):
     mentor_contact_days: int = Field(
         default=30, ge=1, le=3650, description="An active pair with no session for this many days is flagged."
     )
+    bootstrap_admin_password: SecretStr | None = Field(
+        default=None,
+        description=(
+            "When there is no user at all, create `admin` with this password on start. "
+            "In production the service refuses to start with no users and no such password."
+        ),
+    )
+    session_idle_minutes: float = Field(
+        default=30, gt=0, le=24 * 60, description="A sign-in token unused this long expires."
+    )
+    session_absolute_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="A sign-in token expires this long after sign-in, used or not."
+    )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed sign-ins for one username that close sign-in for it."
+    )
+    sign_in_failure_window_minutes: float = Field(
+        default=15,
+        gt=0,
+        le=24 * 60,
+        description="The window failed sign-ins are counted in, and how long sign-in stays closed.",
+    )
+    password_hash_time_cost: int = Field(default=2, ge=1, le=20, description="argon2id passes (OWASP: at least 2).")
+    password_hash_memory_kib: int = Field(
+        default=19456, ge=8, le=4 * 1024 * 1024, description="argon2id memory in KiB (OWASP: at least 19456)."
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="In production the database URL must be given explicitly, never defaulted.",
@@ -66,4 +92,8 @@ class Settings(BaseSettings):
     def _production_names_its_database(self) -> Settings:
         if self.environment == "production" and "database_url" not in self.model_fields_set:
             raise ValueError("YOUTHCARE_DATABASE_URL must be set when YOUTHCARE_ENVIRONMENT=production")
+        if self.environment == "production" and (
+            self.password_hash_memory_kib < 19456 or self.password_hash_time_cost < 2
+        ):
+            raise ValueError("in production the password hash needs at least 19456 KiB and 2 passes (OWASP's minimum)")
         return self

@@ -8,10 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from api.deps import App, Views
+from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith, Cursor, Limit
 from api.schemas import NO_CONTROL_CHARACTERS
-from application.errors import InvalidValue, NotFound
+from application.errors import InvalidValue
 from application.views.audit_queries import AuditFilter
 from application.views.verification import Anchor
 
@@ -20,7 +20,8 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/audit-trail")
 def audit_trail(
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     record_id: UUID | None = None,
     case_id: Annotated[UUID | None, Query(description="The case and all its pairs and referrals.")] = None,
     actor: Annotated[
@@ -55,13 +56,13 @@ def audit_trail(
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )
-    return views.audit_trail(where, limit=limit, cursor=cursor, consistent_with=consistent_with)
+    return door.audit_trail(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/audit/verification")
 def verification(
-    app: App,
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     anchor_position: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="An anchor's position.")] = None,
     anchor_link: Annotated[
         str | None, Query(pattern="^[0-9a-f]{64}$", description="The anchor's log link (hex).")
@@ -76,14 +77,31 @@ def verification(
             "give both anchor_position and anchor_link, or neither", rule="half_anchor", field="anchor_link"
         )
     anchor = None if anchor_position is None else Anchor(anchor_position, str(anchor_link))
-    return views.verification(app.recorder, anchor).as_dict()
+    return door.verification(caller, anchor)
 
 
 @router.get("/audit/anchor")
-def audit_anchor(views: Views, consistent_with: ConsistentWith = None) -> dict[str, object]:
+def audit_anchor(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> dict[str, object]:
     """The newest link of the log's hash chain, its position and the time: give it to an
     outside party, so that a later verification against it proves nothing before it changed."""
-    found = views.anchor(consistent_with)
-    if found is None:
-        raise NotFound("nothing has been linked yet")
-    return dict(found.__dict__)
+    return door.anchor(caller, consistent_with)
+
+
+@router.get("/audit/access-log")
+def access_log(
+    door: Door,
+    caller: CurrentCaller,
+    record_id: Annotated[UUID | None, Query(description="Reads that showed this record.")] = None,
+    user: Annotated[
+        str | None, Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Reads by this username.")
+    ] = None,
+    read_from: Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive.")] = None,
+    read_to: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, object]:
+    """The read log, newest first: who read which records, when, from where, on which endpoint
+    and why. Auditors see all of it; a station lead sees the reads of their station's records."""
+    return door.access_log(
+        caller, record_id=record_id, username=user, start=read_from, end=read_to, limit=limit, cursor=cursor
+    )

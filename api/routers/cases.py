@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime
 
-from api.deps import App, CurrentActor, ExpectedVersion, Views, record_response, written_response
+from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import (
     NO_CONTROL_CHARACTERS,
@@ -23,15 +23,15 @@ from api.schemas import (
     RiskAssessmentBody,
 )
 from application.views.case_search import CaseFilter, CaseSort
-from domain.youth_case import CaseCategory, CaseStatus, RiskLevel, YouthCase
+from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
 @router.post("", status_code=201)
-def open_case(body: OpenCase, app: App, actor: CurrentActor) -> JSONResponse:
+def open_case(body: OpenCase, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Open a case for a minor at an active station."""
-    return written_response(app.open_case(actor, **body.model_dump()), created="/cases")
+    return written_response(door.open_case(caller, **body.model_dump()), created="/cases")
 
 
 SORT_PATTERN = "^-?(" + "|".join(sort.value for sort in CaseSort) + ")$"
@@ -39,7 +39,8 @@ SORT_PATTERN = "^-?(" + "|".join(sort.value for sort in CaseSort) + ")$"
 
 @router.get("")
 def search_cases(
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     station_id: UUID | None = None,
     status: CaseStatus | None = None,
     category: CaseCategory | None = None,
@@ -79,7 +80,8 @@ def search_cases(
         active_from=active_from,
         active_to=active_to,
     )
-    return views.cases(
+    return door.search_cases(
+        caller,
         where,
         sort=CaseSort(sort.lstrip("-")),
         descending=sort.startswith("-"),
@@ -90,37 +92,37 @@ def search_cases(
 
 
 @router.get("/{case_id}")
-def get_case(case_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+def get_case(
+    case_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
+) -> JSONResponse:
     """One case, now or as it stood at a past version. Or as it stood at a past moment (`as_of`)."""
-    return record_response(app.get_case(case_id, version=version, as_of=as_of))
+    return record_response(door.get_case(caller, case_id, version=version, as_of=as_of))
 
 
 @router.get("/{case_id}/timeline")
 def case_timeline(
     case_id: UUID,
-    app: App,
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     after_position: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this log position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=5000, description="Events per page.")] = 500,
 ) -> dict[str, object]:
     """The case file: the case's events merged in log order with those of its pairs and
     referrals, each with its record, actor, data and changed fields. Page on with
     `after_position=next_after_position`."""
-    app.get_case(case_id)  # 404 before asking the views anything
-    return app.timeline(case_id, views.case_records(case_id), after_position=after_position, limit=limit)
+    return door.case_timeline(caller, case_id, after_position=after_position, limit=limit)
 
 
 @router.get(
     "/{case_id}/export",
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
 )
-def export_case(case_id: UUID, app: App, views: Views) -> Response:
+def export_case(case_id: UUID, door: Door, caller: CurrentCaller) -> Response:
     """The case file: the case, its pairs and referrals, every event as stored with its hash
     links, and the log's anchor. `youthcare verify-export FILE` checks it offline; any changed
     byte fails."""
-    app.get_case(case_id)  # 404 before asking the views anything
     return Response(
-        views.case_file(app.recorder, case_id),
+        door.export_case(caller, case_id),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="case-{case_id}.json"'},
     )
@@ -128,60 +130,64 @@ def export_case(case_id: UUID, app: App, views: Views) -> Response:
 
 @router.get("/{case_id}/history")
 def get_case_history(
-    case_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+    case_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
 ) -> dict[str, object]:
     """Every event of the case in order: version, position, time, actor, event type, its data, and
     the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
-    return app.history(YouthCase, case_id, after_version=after_version, limit=limit)
+    return door.history(caller, "case", case_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{case_id}/risk-assessments")
 def assess_risk(
-    case_id: UUID, body: RiskAssessmentBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+    case_id: UUID, body: RiskAssessmentBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Record a risk assessment; the case's risk level is the latest one's."""
-    return written_response(app.assess_risk(actor, case_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.assess_risk(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.put("/{case_id}/plan")
-def set_plan(case_id: UUID, body: Plan, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def set_plan(case_id: UUID, body: Plan, door: Door, caller: CurrentCaller, expected: ExpectedVersion) -> JSONResponse:
     """Set (replace) the case plan's goals."""
-    return written_response(app.set_plan(actor, case_id, goals=body.goals, expected_version=expected))
+    return written_response(door.set_plan(caller, case_id, goals=body.goals, expected_version=expected))
 
 
 @router.put("/{case_id}/assignment")
 def assign_case(
-    case_id: UUID, body: Assignment, app: App, actor: CurrentActor, expected: ExpectedVersion
+    case_id: UUID, body: Assignment, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Assign the case to a case worker."""
     return written_response(
-        app.assign_case(actor, case_id, case_worker_id=body.case_worker_id, expected_version=expected)
+        door.assign_case(caller, case_id, case_worker_id=body.case_worker_id, expected_version=expected)
     )
 
 
 @router.post("/{case_id}/interventions")
 def log_intervention(
-    case_id: UUID, body: InterventionBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+    case_id: UUID, body: InterventionBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Log an intervention: not in the future, not before the case was opened."""
-    return written_response(app.log_intervention(actor, case_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.log_intervention(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{case_id}/consents")
 def record_consent(
-    case_id: UUID, body: ConsentBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+    case_id: UUID, body: ConsentBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Record consent to share, granted or withdrawn."""
-    return written_response(app.record_consent(actor, case_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.record_consent(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{case_id}/closure")
-def close_case(case_id: UUID, body: Closure, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def close_case(
+    case_id: UUID, body: Closure, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
     """Close the case with an outcome. A closed case takes nothing but reopening."""
-    return written_response(app.close_case(actor, case_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.close_case(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{case_id}/reopening")
-def reopen_case(case_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def reopen_case(
+    case_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
     """Reopen a closed case, giving the reason."""
-    return written_response(app.reopen_case(actor, case_id, reason=body.reason, expected_version=expected))
+    return written_response(door.reopen_case(caller, case_id, reason=body.reason, expected_version=expected))

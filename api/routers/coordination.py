@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from api.deps import Views
+from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith
 
 router = APIRouter(prefix="/coordination", tags=["coordination"])
@@ -20,43 +20,46 @@ OverdueDays = Annotated[
 
 @router.get("/referrals")
 def referral_board(
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     department_id: UUID | None = None,
     overdue_after_days: OverdueDays = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
     """Per department: referrals awaiting an answer, accepted and in progress, and overdue
     (respond-by passed with no answer, or accepted and not completed in time)."""
-    return views.referral_board(
-        department_id=department_id, overdue_after_days=overdue_after_days, consistent_with=consistent_with
+    return door.referral_board(
+        caller, department_id=department_id, overdue_after_days=overdue_after_days, consistent_with=consistent_with
     )
 
 
 @router.get("/departments")
 def departments(
-    views: Views, overdue_after_days: OverdueDays = None, consistent_with: ConsistentWith = None
+    door: Door, caller: CurrentCaller, overdue_after_days: OverdueDays = None, consistent_with: ConsistentWith = None
 ) -> dict[str, object]:
     """Per department: referrals by status, overdue ones, and the median time to answer."""
-    return views.departments(overdue_after_days=overdue_after_days, consistent_with=consistent_with)
+    return door.departments_view(caller, overdue_after_days=overdue_after_days, consistent_with=consistent_with)
 
 
 @router.get("/stations")
 def stations(
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     months: Annotated[int, Query(ge=1, le=120, description="Months of interventions to show.")] = 12,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
     """Per station: open cases by risk level, interventions by kind per month, referrals out by status."""
-    return views.stations(months=months, consistent_with=consistent_with)
+    return door.stations_view(caller, months=months, consistent_with=consistent_with)
 
 
 @router.get("/mentors")
 def mentors(
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     contact_days: Annotated[
         int | None, Query(ge=1, le=3650, description="Flag active pairs with no session for this many days.")
     ] = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
     """Per volunteer: active pairs, sessions in the last 30 days, last session, pairs gone quiet."""
-    return views.mentors(contact_days=contact_days, consistent_with=consistent_with)
+    return door.mentors_view(caller, contact_days=contact_days, consistent_with=consistent_with)

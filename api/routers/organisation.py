@@ -7,91 +7,94 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
+from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import RegisterDepartment, RegisterStation, Rename
-from domain.organisation import Department, Station
 
 router = APIRouter(tags=["stations and departments"])
 
 
 @router.post("/stations", status_code=201)
-def register_station(body: RegisterStation, app: App, actor: CurrentActor) -> JSONResponse:
+def register_station(body: RegisterStation, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Register a station: police care station, tutoring station, youth care studio or practice base."""
-    return written_response(app.register_station(actor, **body.model_dump()), created="/stations")
+    return written_response(door.register_station(caller, **body.model_dump()), created="/stations")
 
 
 @router.get("/stations")
-def list_stations(app: App) -> JSONResponse:
+def list_stations(door: Door, caller: CurrentCaller) -> JSONResponse:
     """Every station, oldest first."""
-    return JSONResponse({"items": app.list_stations()})
+    return JSONResponse({"items": door.list_stations(caller)})
 
 
 @router.get("/stations/{station_id}")
-def get_station(station_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+def get_station(
+    station_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
+) -> JSONResponse:
     """One station, now, at a past version, or as it stood at a past moment (`as_of`)."""
-    return record_response(app.get_station(station_id, version=version, as_of=as_of))
+    return record_response(door.get_station(caller, station_id, version=version, as_of=as_of))
 
 
 @router.get("/stations/{station_id}/history")
 def get_station_history(
-    station_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+    station_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
 ) -> dict[str, object]:
     """Every event of the station in order, with who, when, its data and the fields it changed."""
-    return app.history(Station, station_id, after_version=after_version, limit=limit)
+    return door.history(caller, "station", station_id, after_version=after_version, limit=limit)
 
 
 @router.put("/stations/{station_id}/name")
 def rename_station(
-    station_id: UUID, body: Rename, app: App, actor: CurrentActor, expected: ExpectedVersion
+    station_id: UUID, body: Rename, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Rename an active station."""
-    return written_response(app.rename_station(actor, station_id, name=body.name, expected_version=expected))
+    return written_response(door.rename_station(caller, station_id, name=body.name, expected_version=expected))
 
 
 @router.post("/stations/{station_id}/deactivation")
-def deactivate_station(station_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def deactivate_station(station_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion) -> JSONResponse:
     """Deactivate a station: no new cases can be opened there."""
-    return written_response(app.deactivate_station(actor, station_id, expected_version=expected))
+    return written_response(door.deactivate_station(caller, station_id, expected_version=expected))
 
 
 @router.post("/departments", status_code=201)
-def register_department(body: RegisterDepartment, app: App, actor: CurrentActor) -> JSONResponse:
+def register_department(body: RegisterDepartment, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Register a department or service that receives referrals."""
-    return written_response(app.register_department(actor, **body.model_dump()), created="/departments")
+    return written_response(door.register_department(caller, **body.model_dump()), created="/departments")
 
 
 @router.get("/departments")
-def list_departments(app: App) -> JSONResponse:
+def list_departments(door: Door, caller: CurrentCaller) -> JSONResponse:
     """Every department, oldest first."""
-    return JSONResponse({"items": app.list_departments()})
+    return JSONResponse({"items": door.list_departments(caller)})
 
 
 @router.get("/departments/{department_id}")
-def get_department(department_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+def get_department(
+    department_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
+) -> JSONResponse:
     """One department, now, at a past version, or as it stood at a past moment (`as_of`)."""
-    return record_response(app.get_department(department_id, version=version, as_of=as_of))
+    return record_response(door.get_department(caller, department_id, version=version, as_of=as_of))
 
 
 @router.get("/departments/{department_id}/history")
 def get_department_history(
-    department_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+    department_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
 ) -> dict[str, object]:
     """Every event of the department in order, with who, when, its data and the fields it changed."""
-    return app.history(Department, department_id, after_version=after_version, limit=limit)
+    return door.history(caller, "department", department_id, after_version=after_version, limit=limit)
 
 
 @router.put("/departments/{department_id}/name")
 def rename_department(
-    department_id: UUID, body: Rename, app: App, actor: CurrentActor, expected: ExpectedVersion
+    department_id: UUID, body: Rename, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Rename an active department."""
-    return written_response(app.rename_department(actor, department_id, name=body.name, expected_version=expected))
+    return written_response(door.rename_department(caller, department_id, name=body.name, expected_version=expected))
 
 
 @router.post("/departments/{department_id}/deactivation")
 def deactivate_department(
-    department_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion
+    department_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Deactivate a department: it receives no new referrals."""
-    return written_response(app.deactivate_department(actor, department_id, expected_version=expected))
+    return written_response(door.deactivate_department(caller, department_id, expected_version=expected))

@@ -7,64 +7,69 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import App, CurrentActor, ExpectedVersion, record_response, written_response
+from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
 from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
-from domain.mentoring_pair import MentoringPair
 
 router = APIRouter(prefix="/pairs", tags=["mentoring"])
 
 
 @router.post("", status_code=201)
-def match_pair(body: MatchPair, app: App, actor: CurrentActor) -> JSONResponse:
+def match_pair(body: MatchPair, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Pair an active, screened volunteer with the youth of an open case."""
-    return written_response(app.match_pair(actor, **body.model_dump()), created="/pairs")
+    return written_response(door.match_pair(caller, **body.model_dump()), created="/pairs")
 
 
 @router.get("/{pair_id}")
-def get_pair(pair_id: UUID, app: App, version: AtVersion = None, as_of: AsOf = None) -> JSONResponse:
+def get_pair(
+    pair_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
+) -> JSONResponse:
     """One pair, now or at a past version. Or as it stood at a past moment (`as_of`)."""
-    return record_response(app.get_pair(pair_id, version=version, as_of=as_of))
+    return record_response(door.get_pair(caller, pair_id, version=version, as_of=as_of))
 
 
 @router.get("/{pair_id}/history")
 def get_pair_history(
-    pair_id: UUID, app: App, after_version: AfterVersion = 0, limit: HistoryLimit = 100
+    pair_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
 ) -> dict[str, object]:
     """Every event of the pair in order: version, position, time, actor, event type, its data, and
     the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
-    return app.history(MentoringPair, pair_id, after_version=after_version, limit=limit)
+    return door.history(caller, "pair", pair_id, after_version=after_version, limit=limit)
 
 
 @router.post("/{pair_id}/sessions")
 def log_session(
-    pair_id: UUID, body: SessionBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+    pair_id: UUID, body: SessionBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Log a session on an active pair: not before the start date, not in the future."""
-    return written_response(app.log_session(actor, pair_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.log_session(caller, pair_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{pair_id}/goal-progress")
 def update_goal(
-    pair_id: UUID, body: GoalProgressBody, app: App, actor: CurrentActor, expected: ExpectedVersion
+    pair_id: UUID, body: GoalProgressBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
     """Update the status of one of the pair's goals."""
-    return written_response(app.update_goal(actor, pair_id, **body.model_dump(), expected_version=expected))
+    return written_response(door.update_goal(caller, pair_id, **body.model_dump(), expected_version=expected))
 
 
 @router.post("/{pair_id}/pause")
-def pause_pair(pair_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def pause_pair(
+    pair_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
     """Pause an active pair."""
-    return written_response(app.pause_pair(actor, pair_id, reason=body.reason, expected_version=expected))
+    return written_response(door.pause_pair(caller, pair_id, reason=body.reason, expected_version=expected))
 
 
 @router.post("/{pair_id}/resumption")
-def resume_pair(pair_id: UUID, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def resume_pair(pair_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion) -> JSONResponse:
     """Resume a paused pair."""
-    return written_response(app.resume_pair(actor, pair_id, expected_version=expected))
+    return written_response(door.resume_pair(caller, pair_id, expected_version=expected))
 
 
 @router.post("/{pair_id}/closure")
-def close_pair(pair_id: UUID, body: Reason, app: App, actor: CurrentActor, expected: ExpectedVersion) -> JSONResponse:
+def close_pair(
+    pair_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
     """Close the pair; the volunteer may then be matched with the case again."""
-    return written_response(app.close_pair(actor, pair_id, reason=body.reason, expected_version=expected))
+    return written_response(door.close_pair(caller, pair_id, reason=body.reason, expected_version=expected))

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Views
+from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith
 from application.views.report import report_csv
 
@@ -24,7 +24,8 @@ CSV = "text/csv"
 )
 def summary(
     request: Request,
-    views: Views,
+    door: Door,
+    caller: CurrentCaller,
     start: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
     end: Annotated[date, Query(alias="to", description="Last day (UTC), included.")],
     station_id: Annotated[UUID | None, Query(alias="station", description="Only this station's section.")] = None,
@@ -33,7 +34,9 @@ def summary(
     """Cases opened and closed, interventions by kind, pairs started/active/closed, referrals by
     department with median time to answer, volunteers active/screened/trained: per station and
     for the district. Send `Accept: text/csv` for CSV."""
-    report: dict[str, Any] = views.report(start=start, end=end, station_id=station_id, consistent_with=consistent_with)
+    report: dict[str, Any] = door.report(
+        caller, start=start, end=end, station_id=station_id, consistent_with=consistent_with
+    )
     if CSV in request.headers.get("accept", ""):
         filename = f"youthcare-report-{start.isoformat()}-{end.isoformat()}.csv"
         return Response(

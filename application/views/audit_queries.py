@@ -14,6 +14,7 @@ from application.views.audit_trail import trail
 from application.views.base import utc
 from application.views.filtering import where_between, where_equal
 from application.views.paging import decode_cursor, encode_cursor
+from application.views.reach import EVERYTHING, Reach, narrowed
 from domain.common import InvalidValue
 
 
@@ -31,9 +32,12 @@ class AuditFilter:
     occurred_to: datetime | None = None  # exclusive
 
 
-def audit_trail_page(conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None) -> dict[str, Any]:
+def audit_trail_page(
+    conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None, reach: Reach = EVERYTHING
+) -> dict[str, Any]:
     """One page of the trail, newest first, and the cursor of the next page (None at the end)."""
     query = select(trail).order_by(trail.c.position.desc()).limit(limit + 1)
+    query = narrowed(query, trail.c.station_id, reach.station_ids(conn))
     query = where_equal(
         query,
         (

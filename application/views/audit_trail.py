@@ -31,6 +31,7 @@ from application.views.base import View, ViewText, event_class, utc, value
 from domain.mentoring_pair import ActivePairSlot, MentoringPair
 from domain.organisation import Department, Organisation, Station
 from domain.referral import Referral
+from domain.user import User
 from domain.volunteer import Volunteer
 from domain.youth_case import YouthCase
 
@@ -90,7 +91,7 @@ def _words(item: Any) -> str:
 
 class AuditTrail(View):
     name = "audit_trail"
-    version = 1
+    version = 2
     metadata = metadata
 
     FILINGS_KEPT = 100_000  # records whose filing is remembered between events
@@ -328,3 +329,30 @@ class AuditTrail(View):
     @summarise.register(event_class(Referral, "Withdrawn"))
     def _referral_withdrawn(self, event: Any, conn: Connection) -> str:
         return "Referral withdrawn"
+
+    @summarise.register(event_class(User, "Created"))
+    def _user_created(self, event: Any, conn: Connection) -> str:
+        self._file(conn, event.originator_id, Filing("user", name=event.username))
+        scope = f" for {event.scope_id}" if event.scope_id else ""
+        return f"User “{event.username}” created as {_words(event.role)}{scope}"
+
+    @summarise.register(event_class(User, "RoleChanged"))
+    def _user_role_changed(self, event: Any, conn: Connection) -> str:
+        scope = f" for {event.scope_id}" if event.scope_id else ""
+        return f"{self._name(conn, event.originator_id)} now {_words(event.role)}{scope}"
+
+    @summarise.register(event_class(User, "Disabled"))
+    def _user_disabled(self, event: Any, conn: Connection) -> str:
+        return f"{self._name(conn, event.originator_id)} disabled"
+
+    @summarise.register(event_class(User, "Enabled"))
+    def _user_enabled(self, event: Any, conn: Connection) -> str:
+        return f"{self._name(conn, event.originator_id)} enabled"
+
+    @summarise.register(event_class(User, "PasswordReset"))
+    def _user_password_reset(self, event: Any, conn: Connection) -> str:
+        return f"Password of {self._name(conn, event.originator_id)} reset"
+
+    @summarise.register(event_class(User, "PasswordChanged"))
+    def _user_password_changed(self, event: Any, conn: Connection) -> str:
+        return f"{self._name(conn, event.originator_id)} changed their password"

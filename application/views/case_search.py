@@ -15,6 +15,7 @@ from application.views.base import utc
 from application.views.casework_tables import cases, stations
 from application.views.filtering import where_between, where_equal
 from application.views.paging import decode_cursor, encode_cursor
+from application.views.reach import EVERYTHING, Reach, narrowed
 from domain.common import InvalidValue
 
 
@@ -48,7 +49,14 @@ class CaseFilter:
 
 
 def search_cases(
-    conn: Connection, where: CaseFilter, *, sort: CaseSort, descending: bool, limit: int, cursor: str | None
+    conn: Connection,
+    where: CaseFilter,
+    *,
+    sort: CaseSort,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
+    reach: Reach = EVERYTHING,
 ) -> dict[str, Any]:
     """One page of cases in the order asked (ties broken by id), and the next page's cursor."""
     key = cases.c[sort.value]
@@ -57,6 +65,7 @@ def search_cases(
         .join(stations, stations.c.station_id == cases.c.station_id, isouter=True)
         .limit(limit + 1)
     )
+    query = narrowed(query, cases.c.station_id, reach.station_ids(conn))
     query = where_equal(
         query,
         (

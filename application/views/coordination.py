@@ -26,6 +26,7 @@ from application.views.casework_tables import (
     stations,
     volunteers,
 )
+from application.views.reach import EVERYTHING, Reach, narrowed
 from domain.mentoring_pair import PairStatus
 from domain.referral import ReferralStatus
 from domain.youth_case import CaseStatus, RiskLevel
@@ -58,11 +59,19 @@ def overdue_reason(row: Any, now: datetime, overdue_after_days: int) -> str | No
 
 
 def referral_board(
-    conn: Connection, *, now: datetime, overdue_after_days: int, department_id: UUID | None = None
+    conn: Connection,
+    *,
+    now: datetime,
+    overdue_after_days: int,
+    department_id: UUID | None = None,
+    reach: Reach = EVERYTHING,
 ) -> list[dict[str, Any]]:
     """Per department: referrals awaiting an answer, accepted and in progress, and overdue."""
     station_names = _names(conn, stations, "station_id")
     query = select(referrals).where(referrals.c.status.in_((PENDING, ACCEPTED))).order_by(referrals.c.made_at)
+    query = narrowed(query, referrals.c.station_id, reach.station_ids(conn))
+    if reach.department is not None:
+        query = query.where(referrals.c.department_id == reach.department)
     if department_id is not None:
         query = query.where(referrals.c.department_id == department_id)
     board: dict[UUID, dict[str, list[dict[str, Any]]]] = defaultdict(_empty_board)
@@ -89,7 +98,8 @@ def referral_board(
     return [
         {"department": {"id": str(dept_id), "name": name}, **board.get(dept_id, _empty_board())}
         for dept_id, name in sorted(_names(conn, departments, "department_id").items(), key=lambda kv: kv[1])
-        if department_id is None or dept_id == department_id
+        if (department_id is None or dept_id == department_id)
+        and (reach.department is None or dept_id == reach.department)
     ]
 
 
@@ -97,19 +107,24 @@ def _empty_board() -> dict[str, list[dict[str, Any]]]:
     return {"awaiting_answer": [], "in_progress": [], "overdue": []}
 
 
-def department_summary(conn: Connection, *, now: datetime, overdue_after_days: int) -> list[dict[str, Any]]:
+def department_summary(
+    conn: Connection, *, now: datetime, overdue_after_days: int, reach: Reach = EVERYTHING
+) -> list[dict[str, Any]]:
     """Per department: referrals by status, how many are overdue, and the median time to answer."""
     counts: dict[UUID, dict[str, int]] = defaultdict(lambda: {status.value: 0 for status in ReferralStatus})
     overdue: dict[UUID, int] = defaultdict(int)
     waits: dict[UUID, list[timedelta]] = defaultdict(list)
-    for row in conn.execute(select(referrals)):
+    for row in conn.execute(narrowed(select(referrals), referrals.c.station_id, reach.station_ids(conn))):
         counts[row.department_id][row.status] += 1
         if row.status in (PENDING, ACCEPTED) and overdue_reason(row, now, overdue_after_days):
             overdue[row.department_id] += 1
         if row.answered_at is not None:
             waits[row.department_id].append(utc(row.answered_at) - utc(row.made_at))
     answer = []
-    for row in conn.execute(select(departments).order_by(departments.c.name)):
+    listed = select(departments).order_by(departments.c.name)
+    if reach.department is not None:
+        listed = listed.where(departments.c.department_id == reach.department)
+    for row in conn.execute(listed):
         key = row.department_id
         answer.append(
             plain(
@@ -125,15 +140,16 @@ def department_summary(conn: Connection, *, now: datetime, overdue_after_days: i
     return answer
 
 
-def station_dashboard(conn: Connection, *, since_month: str) -> list[dict[str, Any]]:
+def station_dashboard(conn: Connection, *, since_month: str, reach: Reach = EVERYTHING) -> list[dict[str, Any]]:
     """Per station: open cases by risk level, interventions by kind per month, referrals out by status."""
+    reached = reach.station_ids(conn)
     by_risk: dict[UUID, dict[str, int]] = defaultdict(lambda: {**{r.value: 0 for r in RiskLevel}, UNASSESSED: 0})
     open_cases = (
         select(cases.c.station_id, cases.c.risk_level, func.count())
         .where(cases.c.status == CaseStatus.OPEN.value)
         .group_by(cases.c.station_id, cases.c.risk_level)
     )
-    for station_id, risk, count in conn.execute(open_cases):
+    for station_id, risk, count in conn.execute(narrowed(open_cases, cases.c.station_id, reached)):
         by_risk[station_id][risk or UNASSESSED] = count
     by_month: dict[UUID, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     monthly = (
@@ -141,13 +157,13 @@ def station_dashboard(conn: Connection, *, since_month: str) -> list[dict[str, A
         .where(interventions.c.month >= since_month)
         .group_by(interventions.c.station_id, interventions.c.month, interventions.c.kind)
     )
-    for station_id, month, kind, count in conn.execute(monthly):
+    for station_id, month, kind, count in conn.execute(narrowed(monthly, interventions.c.station_id, reached)):
         by_month[station_id][month][kind] = count
     out: dict[UUID, dict[str, int]] = defaultdict(lambda: {status.value: 0 for status in ReferralStatus})
     referrals_out = select(referrals.c.station_id, referrals.c.status, func.count()).group_by(
         referrals.c.station_id, referrals.c.status
     )
-    for station_id, status, count in conn.execute(referrals_out):
+    for station_id, status, count in conn.execute(narrowed(referrals_out, referrals.c.station_id, reached)):
         out[station_id][status] = count
     return [
         plain(
@@ -159,22 +175,30 @@ def station_dashboard(conn: Connection, *, since_month: str) -> list[dict[str, A
                 "referrals_out_by_status": out[row.station_id],
             }
         )
-        for row in conn.execute(select(stations).order_by(stations.c.name))
+        for row in conn.execute(narrowed(select(stations).order_by(stations.c.name), stations.c.station_id, reached))
     ]
 
 
-def mentor_load(conn: Connection, *, today: date, contact_days: int) -> list[dict[str, Any]]:
-    """Per volunteer: active pairs, recent sessions, last session, and pairs gone quiet."""
+def mentor_load(conn: Connection, *, today: date, contact_days: int, reach: Reach = EVERYTHING) -> list[dict[str, Any]]:
+    """Per volunteer: active pairs, recent sessions, last session, and pairs gone quiet.
+
+    A caller reaching only some stations sees only the volunteers mentoring there, and
+    only that part of their load."""
     recent_since = today - timedelta(days=30)
-    counted = (
+    reached = reach.station_ids(conn)
+    counted = narrowed(
         select(sessions.c.volunteer_id, func.count())
         .where(sessions.c.held_on >= recent_since)
-        .group_by(sessions.c.volunteer_id)
+        .group_by(sessions.c.volunteer_id),
+        sessions.c.station_id,
+        reached,
     )
     recent: dict[UUID, int] = {volunteer_id: count for volunteer_id, count in conn.execute(counted)}
     active: dict[UUID, int] = defaultdict(int)
     quiet: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-    for pair in conn.execute(select(pairs).where(pairs.c.status != PairStatus.CLOSED.value)):
+    for pair in conn.execute(
+        narrowed(select(pairs).where(pairs.c.status != PairStatus.CLOSED.value), pairs.c.station_id, reached)
+    ):
         if pair.status != PairStatus.ACTIVE.value:
             continue
         active[pair.volunteer_id] += 1
@@ -191,7 +215,16 @@ def mentor_load(conn: Connection, *, today: date, contact_days: int) -> list[dic
                     }
                 )
             )
-    latest = select(pairs.c.volunteer_id, func.max(pairs.c.last_session_on)).group_by(pairs.c.volunteer_id)
+    latest = narrowed(
+        select(pairs.c.volunteer_id, func.max(pairs.c.last_session_on)).group_by(pairs.c.volunteer_id),
+        pairs.c.station_id,
+        reached,
+    )
+    listed = select(volunteers).order_by(volunteers.c.display_name, volunteers.c.volunteer_id)
+    if reached is not None:
+        listed = listed.where(
+            volunteers.c.volunteer_id.in_(select(pairs.c.volunteer_id).where(pairs.c.station_id.in_(reached)))
+        )
     last_session = {volunteer_id: held_on for volunteer_id, held_on in conn.execute(latest) if held_on is not None}
     return [
         plain(
@@ -209,7 +242,7 @@ def mentor_load(conn: Connection, *, today: date, contact_days: int) -> list[dic
                 "pairs_without_recent_session": quiet[row.volunteer_id],
             }
         )
-        for row in conn.execute(select(volunteers).order_by(volunteers.c.display_name, volunteers.c.volunteer_id))
+        for row in conn.execute(listed)
     ]
 
 

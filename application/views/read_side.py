@@ -30,6 +30,7 @@ from application.views.coordination import (
 )
 from application.views.export import export_case
 from application.views.hash_chain import HashChain
+from application.views.reach import EVERYTHING, Reach
 from application.views.report import period_report
 from application.views.verification import Anchor, Verification, anchor_now, verify
 from domain.common import InvalidValue
@@ -89,11 +90,17 @@ class ReadSide:
             raise ViewNotReady(f"the {name} view could not be read; retry shortly", retry_after=5) from error
 
     def audit_trail(
-        self, where: AuditFilter, *, limit: int, cursor: str | None, consistent_with: int | None = None
+        self,
+        where: AuditFilter,
+        *,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         """Every event of every record, newest first, filtered."""
         with self._view(AuditTrail.name, consistent_with) as (conn, header):
-            return header | audit_trail_page(conn, where, limit=limit, cursor=cursor)
+            return header | audit_trail_page(conn, where, limit=limit, cursor=cursor, reach=reach)
 
     def cases(
         self,
@@ -104,37 +111,50 @@ class ReadSide:
         limit: int,
         cursor: str | None,
         consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         """Cases with their station, status, risk, counters and last activity."""
         with self._view(Casework.name, consistent_with) as (conn, header):
-            return header | search_cases(conn, where, sort=sort, descending=descending, limit=limit, cursor=cursor)
+            found = search_cases(conn, where, sort=sort, descending=descending, limit=limit, cursor=cursor, reach=reach)
+            return header | found
 
     def referral_board(
-        self, *, department_id: UUID | None, overdue_after_days: int | None, consistent_with: int | None = None
+        self,
+        *,
+        department_id: UUID | None,
+        overdue_after_days: int | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         days = overdue_after_days or self.policy.referral_overdue_days
         with self._view(Casework.name, consistent_with) as (conn, header):
-            board = referral_board(conn, now=self.clock(), overdue_after_days=days, department_id=department_id)
+            board = referral_board(
+                conn, now=self.clock(), overdue_after_days=days, department_id=department_id, reach=reach
+            )
             return header | {"overdue_after_days": days, "departments": board}
 
-    def departments(self, *, overdue_after_days: int | None, consistent_with: int | None = None) -> dict[str, Any]:
+    def departments(
+        self, *, overdue_after_days: int | None, consistent_with: int | None = None, reach: Reach = EVERYTHING
+    ) -> dict[str, Any]:
         days = overdue_after_days or self.policy.referral_overdue_days
         with self._view(Casework.name, consistent_with) as (conn, header):
-            summary = department_summary(conn, now=self.clock(), overdue_after_days=days)
+            summary = department_summary(conn, now=self.clock(), overdue_after_days=days, reach=reach)
             return header | {"overdue_after_days": days, "departments": summary}
 
-    def stations(self, *, months: int, consistent_with: int | None = None) -> dict[str, Any]:
+    def stations(self, *, months: int, consistent_with: int | None = None, reach: Reach = EVERYTHING) -> dict[str, Any]:
         today = self.clock().date()
         month_index = today.year * 12 + today.month - 1 - (months - 1)
         since = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
         with self._view(Casework.name, consistent_with) as (conn, header):
-            return header | {"since_month": since, "stations": station_dashboard(conn, since_month=since)}
+            return header | {"since_month": since, "stations": station_dashboard(conn, since_month=since, reach=reach)}
 
-    def mentors(self, *, contact_days: int | None, consistent_with: int | None = None) -> dict[str, Any]:
+    def mentors(
+        self, *, contact_days: int | None, consistent_with: int | None = None, reach: Reach = EVERYTHING
+    ) -> dict[str, Any]:
         days = contact_days or self.policy.mentor_contact_days
         today = self.clock().date()
         with self._view(Casework.name, consistent_with) as (conn, header):
-            load = mentor_load(conn, today=today, contact_days=days)
+            load = mentor_load(conn, today=today, contact_days=days, reach=reach)
             return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
 
     def case_records(self, case_id: UUID) -> list[tuple[type[Aggregate], UUID]]:
@@ -164,9 +184,15 @@ class ReadSide:
             return export_case(conn, store, case_id, records, anchor.__dict__, self.clock().isoformat())
 
     def report(
-        self, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None = None
+        self,
+        *,
+        start: date,
+        end: date,
+        station_id: UUID | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         if end < start:
             raise InvalidValue("'to' must not be before 'from'", rule="empty_range", field="to")
         with self._view(Casework.name, consistent_with) as (conn, header):
-            return header | period_report(conn, start=start, end=end, station_id=station_id)
+            return header | period_report(conn, start=start, end=end, station_id=station_id, reach=reach)

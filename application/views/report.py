@@ -33,6 +33,7 @@ from application.views.casework_tables import (
     trainings,
 )
 from application.views.coordination import median_hours
+from application.views.reach import EVERYTHING, Reach, narrowed
 
 DISTRICT = None  # the key of the district-wide section
 
@@ -80,8 +81,13 @@ class Section:
         )
 
 
-def period_report(conn: Connection, *, start: date, end: date, station_id: UUID | None = None) -> dict[str, Any]:
-    """Counts for the days `start`..`end` (inclusive), for the district and each station (or one)."""
+def period_report(
+    conn: Connection, *, start: date, end: date, station_id: UUID | None = None, reach: Reach = EVERYTHING
+) -> dict[str, Any]:
+    """Counts for the days `start`..`end` (inclusive), for the district and each station (or one).
+
+    A caller who reaches only some stations gets a report of those: its first section sums them."""
+    reached = reach.station_ids(conn)
     low = datetime.combine(start, time.min, tzinfo=timezone.utc)
     high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
     sections: dict[UUID | None, Section] = defaultdict(Section)
@@ -89,31 +95,33 @@ def period_report(conn: Connection, *, start: date, end: date, station_id: UUID 
     def both(station: UUID) -> tuple[Section, Section]:
         return sections[DISTRICT], sections[station]
 
-    for row in conn.execute(select(cases.c.station_id).where(cases.c.opened_at >= low, cases.c.opened_at < high)):
+    opened = select(cases.c.station_id).where(cases.c.opened_at >= low, cases.c.opened_at < high)
+    for row in conn.execute(narrowed(opened, cases.c.station_id, reached)):
         for section in both(row.station_id):
             section.cases_opened += 1
-    for row in conn.execute(select(closures).where(closures.c.closed_at >= low, closures.c.closed_at < high)):
+    closed = select(closures).where(closures.c.closed_at >= low, closures.c.closed_at < high)
+    for row in conn.execute(narrowed(closed, closures.c.station_id, reached)):
         for section in both(row.station_id):
             section.cases_closed.add(row.case_id)
     done = select(interventions).where(interventions.c.occurred_at >= low, interventions.c.occurred_at < high)
-    for row in conn.execute(done):
+    for row in conn.execute(narrowed(done, interventions.c.station_id, reached)):
         for section in both(row.station_id):
             section.interventions[row.kind] += 1
     overlapping = select(pairs).where(
         pairs.c.started_on <= end, or_(pairs.c.closed_at.is_(None), pairs.c.closed_at >= low)
     )
-    for row in conn.execute(overlapping):
+    for row in conn.execute(narrowed(overlapping, pairs.c.station_id, reached)):
         for section in both(row.station_id):
             section.pairs_active += 1
             section.pairs_started += int(row.started_on >= start)
             section.pairs_closed += int(row.closed_at is not None and utc(row.closed_at) < high)
             section.mentors.add(row.volunteer_id)
     held = select(sessions).where(sessions.c.held_on >= start, sessions.c.held_on <= end)
-    for row in conn.execute(held):
+    for row in conn.execute(narrowed(held, sessions.c.station_id, reached)):
         for section in both(row.station_id):
             section.volunteers_active.add(row.volunteer_id)
     made = select(referrals).where(referrals.c.made_at >= low, referrals.c.made_at < high)
-    for row in conn.execute(made):
+    for row in conn.execute(narrowed(made, referrals.c.station_id, reached)):
         for section in both(row.station_id):
             section.referrals_made[row.department_id] += 1
             if row.answered_at is not None:
@@ -128,10 +136,13 @@ def period_report(conn: Connection, *, start: date, end: date, station_id: UUID 
     for row in conn.execute(attended):
         trained[row.volunteer_id] += Decimal(row.hours)
     district = sections[DISTRICT]
-    district.mentors |= screened | trained.keys()  # the district counts every volunteer
+    if reached is None:
+        district.mentors |= screened | trained.keys()  # the district counts every volunteer
 
     department_names = {row[0]: row[1] for row in conn.execute(select(departments.c.department_id, departments.c.name))}
-    station_rows = conn.execute(select(stations).order_by(stations.c.name)).all()
+    station_rows = conn.execute(
+        narrowed(select(stations).order_by(stations.c.name), stations.c.station_id, reached)
+    ).all()
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+
+from tests.api.acting import ActingClient, settings_with_access
 from pydantic import SecretStr
 
 from api.main import create_app
@@ -33,8 +35,8 @@ GOALS = ["Read one book a month", "Back in class full time"]
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """The app on the in-memory store, its lifespan running."""
-    with TestClient(create_app(Settings(database_url=SecretStr(MEMORY_URL)))) as test_client:
+    """The app on the in-memory store, its lifespan running; requests act as whoever's job they are."""
+    with ActingClient(create_app(settings_with_access(Settings(database_url=SecretStr(MEMORY_URL))))) as test_client:
         yield test_client
 
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from domain.common import Actor, Role
+from tests.api.acting import ActingClient, settings_with_access
 from tests.api.conftest import (
     CASE,
     STATION,
@@ -283,7 +284,7 @@ def test_an_if_match_star_lets_the_write_through(client: TestClient, ids: dict[s
 def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
     store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with TestClient(create_app(settings_for(store, tmp_path, request))) as client:
+    with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request)))) as client:
         referral_id = create_referral(client)["id"]
         application = client.app.state.youthcare  # type: ignore[attr-defined]
         real_get = application.repository.get
@@ -322,7 +323,7 @@ def test_a_failing_store_is_503_problem_json_not_500(
     tmp_path: Path, request: pytest.FixtureRequest, method: str, path: str, payload: dict | None
 ) -> None:
     settings = settings_for("sqlite", tmp_path, request)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with ActingClient(create_app(settings_with_access(settings)), raise_server_exceptions=False) as client:
         station = create_station(client)
         with closing(sqlite3.connect(tmp_path / "youthcare.db")) as connection:
             connection.execute("DROP TABLE youthcare_events")

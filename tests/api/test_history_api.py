@@ -42,7 +42,7 @@ def test_a_case_history_lists_every_event_with_who_when_and_what_changed(client:
         (3, "case.Closed"),
     ]
     assert [e["position"] for e in events] == [case["position"], first["position"], closed["position"]]
-    assert all(e["actor"] == {"user_id": "dev-admin", "role": "administrator"} for e in events)
+    assert all(e["actor"] == {"user_id": "station-lead-2", "role": "station_lead"} for e in events)
     assert events[1]["data"]["intervention"]["notes"] == "met the father"
     assert events[1]["changes"] == [
         {"field": "interventions[0]", "before": None, "after": first["interventions"][0]},

@@ -1,0 +1,171 @@
+"""Signing in and out, and managing users, through the front door."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from uuid import UUID
+
+from application.access.policy import Action, grant
+from application.access.principal import Caller, Principal
+from application.access.signin import check_new_password
+from application.base import Written
+from application.errors import InvalidValue, NotFound, TooManyAttempts, Unauthenticated
+from application.front.reading import ReadingFront
+from domain.common import Actor, Role, RuleViolation
+from domain.user import User, normalise_username, user_id_for
+
+BOOTSTRAP_ACTOR = Actor(user_id="bootstrap", role=Role.SYSTEM)
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id, username=user.username, display_name=user.display_name, role=user.role, scope_id=user.scope_id
+    )
+
+
+class AccountsFront(ReadingFront):
+    # -- signing in
+
+    def sign_in(self, username: str, password: str, address: str | None) -> dict[str, Any]:
+        """A bearer token for a right username and password. Five failures for a username within
+        the window close sign-in for it until the window passes, right password or not."""
+        now = self.clock()
+        key = normalise_username(username)
+        user_id = user_id_for(key)
+        locked_until = self.signin.locked_until(key, user_id, now)
+        if locked_until is not None:
+            wait = max(1, math.ceil((locked_until - now).total_seconds()))
+            raise TooManyAttempts("too many failed sign-ins for this username; try again later", retry_after=wait)
+        user = self.core.user_named(key)
+        stored = self.signin.password_hash(user_id) if user is not None and user.active else None
+        if not self.passwords.verify(password, stored):
+            self.signin.record_failure(key, username, address, now)
+            raise Unauthenticated("wrong username or password")
+        token = self.signin.issue(user_id, now)
+        rules = self.signin.rules
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(min(rules.idle, rules.absolute).total_seconds()),
+        }
+
+    def authenticate(self, token: str) -> Principal:
+        """The signed-in user a token stands for, as they are now."""
+        user_id = self.signin.resolve(token, self.clock())
+        if user_id is None:
+            raise Unauthenticated("sign in again: the token is unknown, expired or revoked")
+        try:
+            user = self.core.user(user_id)
+        except NotFound:
+            raise Unauthenticated("sign in again: the user is unknown") from None
+        if not user.active:
+            raise Unauthenticated("sign in again: the user is disabled")
+        return principal_of(user)
+
+    def sign_out(self, token: str) -> None:
+        self.signin.revoke(token, self.clock())
+
+    def me(self, caller: Caller) -> dict[str, Any]:
+        self.allowed(caller, Action.SELF_SERVICE)
+        return self.core.get_user(caller.principal.user_id)
+
+    def change_own_password(self, caller: Caller, *, current_password: str, new_password: str) -> Written:
+        """Change one's own password; every session of the user ends, this one included."""
+        self.allowed(caller, Action.SELF_SERVICE)
+        who = caller.principal
+        if not self.passwords.verify(current_password, self.signin.password_hash(who.user_id)):
+            raise InvalidValue("the current password is wrong", rule="wrong_password", field="current_password")
+        check_new_password(new_password, who.username)
+        self._store_password(who.user_id, new_password)
+        written = self.core.note_password_changed(caller.actor, who.user_id)
+        self.signin.revoke_all(who.user_id, self.clock())
+        return written
+
+    # -- managing users
+
+    def create_user(
+        self,
+        caller: Caller,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        role: Role,
+        scope_id: UUID | None,
+    ) -> Written:
+        """A new user with their first password (admin)."""
+        self.allowed(caller, Action.USER_MANAGE)
+        return self.add_user(caller.actor, username, display_name, password, role, scope_id)
+
+    def add_user(
+        self, actor: Actor, username: str, display_name: str, password: str, role: Role, scope_id: UUID | None
+    ) -> Written:
+        check_new_password(password, username)
+        if self.core.user_named(username) is not None:
+            raise RuleViolation("this username is taken", rule="username_taken")
+        password_hash = self.passwords.hash(password)
+        now = self.clock()
+        # One transaction on the SQL stores: the user and their password exist together or not at all.
+        with self.signin.db.transaction() as conn:
+            written = self.core.create_user(
+                actor, username=username, display_name=display_name, role=role, scope_id=scope_id
+            )
+            self.signin.write_password_hash(conn, written.id, password_hash, now)
+        return written
+
+    def bootstrap_admin(self, password: str) -> Written | None:
+        """Create `admin` when there is no user at all; None when there are users already."""
+        if self.core.has_users():
+            return None
+        return self.add_user(BOOTSTRAP_ACTOR, "admin", "Administrator", password, Role.ADMIN, None)
+
+    def list_users(self, caller: Caller) -> list[dict[str, Any]]:
+        self.allowed(caller, Action.USER_READ)
+        return self.core.list_users()
+
+    def get_user(self, caller: Caller, user_id: UUID) -> dict[str, Any]:
+        self._user_action(caller, Action.USER_READ, user_id)
+        return self.core.get_user(user_id)
+
+    def change_role(self, caller: Caller, user_id: UUID, *, role: Role, scope_id: UUID | None) -> Written:
+        """A new role or scope; the user's sessions end at once."""
+        self._user_action(caller, Action.USER_MANAGE, user_id)
+        return self._ending_sessions(
+            user_id, lambda: self.core.change_role(caller.actor, user_id, role=role, scope_id=scope_id)
+        )
+
+    def disable_user(self, caller: Caller, user_id: UUID) -> Written:
+        self._user_action(caller, Action.USER_MANAGE, user_id)
+        return self._ending_sessions(user_id, lambda: self.core.disable_user(caller.actor, user_id))
+
+    def enable_user(self, caller: Caller, user_id: UUID) -> Written:
+        self._user_action(caller, Action.USER_MANAGE, user_id)
+        return self.core.enable_user(caller.actor, user_id)
+
+    def reset_password(self, caller: Caller, user_id: UUID, *, password: str) -> Written:
+        self._user_action(caller, Action.USER_MANAGE, user_id)
+        user = self.core.user(user_id)
+        check_new_password(password, user.username)
+        self._store_password(user_id, password)
+        return self._ending_sessions(user_id, lambda: self.core.note_password_reset(caller.actor, user_id))
+
+    def _user_action(self, caller: Caller, action: Action, user_id: UUID) -> None:
+        if not self._may_know_user(caller, user_id):
+            raise NotFound(f"no user with id {user_id}")
+        self.allowed(caller, action)
+        self.core.user(user_id)  # NotFound when there is none
+
+    def _may_know_user(self, caller: Caller, user_id: UUID) -> bool:
+        return grant(caller.principal.role, Action.USER_READ) is not None or user_id == caller.principal.user_id
+
+    def _store_password(self, user_id: UUID, password: str) -> None:
+        self.signin.set_password_hash(user_id, self.passwords.hash(password), self.clock())
+
+    def _ending_sessions(self, user_id: UUID, command: Any) -> Written:
+        # Ended before the change (no session outlives it if the change is saved) and after it
+        # (a sign-in that slipped in between ends too).
+        self.signin.revoke_all(user_id, self.clock())
+        written: Written = command()
+        self.signin.revoke_all(user_id, self.clock())
+        return written

@@ -1,0 +1,257 @@
+"""Cases, mentoring pairs and referrals through the front door."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from application.access.policy import Action
+from application.access.principal import Caller
+from application.base import Written
+from application.errors import Forbidden, NotFound, ReferenceNotFound
+from application.front.gate import youth_minimum
+from application.front.registry import RegistryFront
+from application.views.case_search import CaseFilter, CaseSort
+from domain.common import Actor
+from domain.youth_case import YouthCase
+
+
+class CaseworkFront(RegistryFront):
+    # -- cases
+
+    def open_case(self, caller: Caller, *, station_id: UUID, **fields: Any) -> Written:
+        """Open a case at the caller's own station."""
+        self.allowed(caller, Action.CASE_OPEN)
+        try:
+            self.facts("station", station_id)
+        except NotFound:
+            raise ReferenceNotFound(f"no station with id {station_id}", field="station_id") from None
+        if not self.covers_station(caller.principal, station_id):
+            raise Forbidden("cases are opened at your own station only")
+        return self.core.open_case(caller.actor, station_id=station_id, **fields)
+
+    def search_cases(
+        self,
+        caller: Caller,
+        where: CaseFilter,
+        *,
+        sort: CaseSort,
+        descending: bool,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None,
+    ) -> dict[str, Any]:
+        reach = self.reach(caller, Action.CASE_SEARCH)
+        found = self.reads.cases(
+            where,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            cursor=cursor,
+            consistent_with=consistent_with,
+            reach=reach,
+        )
+        return self.logged(caller, found)
+
+    def get_case(self, caller: Caller, case_id: UUID, *, version: int | None, as_of: datetime | None) -> dict[str, Any]:
+        return self._get(caller, "case", case_id, version, as_of)
+
+    def case_timeline(self, caller: Caller, case_id: UUID, *, after_position: int, limit: int) -> dict[str, Any]:
+        """The case's events merged in log order with those of its pairs and referrals."""
+        facts = self.record(caller, Action.CASE_HISTORY, "case", case_id)
+        found = self.core.timeline(
+            case_id, self.reads.case_records(case_id), after_position=after_position, limit=limit
+        )
+        return self.logged(caller, found, facts=facts)
+
+    def export_case(self, caller: Caller, case_id: UUID) -> bytes:
+        """The case file (case, pairs, referrals, every event as stored, links and anchor)."""
+        facts = self.record(caller, Action.CASE_EXPORT, "case", case_id)
+        related = self.reads.case_records(case_id)
+        data = self.reads.case_file(self.core.recorder, case_id)
+        self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
+        return data
+
+    def _case_command(
+        self, caller: Caller, case_id: UUID, command: Callable[[Actor], Written], action: Action = Action.CASE_WORK
+    ) -> Written:
+        return self._command(caller, action, "case", case_id, command)
+
+    def assess_risk(self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
+        return self._case_command(
+            caller, case_id, lambda a: self.core.assess_risk(a, case_id, expected_version=expected_version, **fields)
+        )
+
+    def set_plan(self, caller: Caller, case_id: UUID, *, goals: list[str], expected_version: int | None) -> Written:
+        return self._case_command(
+            caller, case_id, lambda a: self.core.set_plan(a, case_id, goals=goals, expected_version=expected_version)
+        )
+
+    def assign_case(
+        self, caller: Caller, case_id: UUID, *, case_worker_id: str, expected_version: int | None
+    ) -> Written:
+        return self._case_command(
+            caller,
+            case_id,
+            lambda a: self.core.assign_case(
+                a, case_id, case_worker_id=case_worker_id, expected_version=expected_version
+            ),
+            Action.CASE_ASSIGN,
+        )
+
+    def log_intervention(
+        self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any
+    ) -> Written:
+        return self._case_command(
+            caller,
+            case_id,
+            lambda a: self.core.log_intervention(a, case_id, expected_version=expected_version, **fields),
+        )
+
+    def record_consent(self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
+        return self._case_command(
+            caller, case_id, lambda a: self.core.record_consent(a, case_id, expected_version=expected_version, **fields)
+        )
+
+    def close_case(self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
+        return self._case_command(
+            caller, case_id, lambda a: self.core.close_case(a, case_id, expected_version=expected_version, **fields)
+        )
+
+    def reopen_case(self, caller: Caller, case_id: UUID, *, reason: str, expected_version: int | None) -> Written:
+        return self._case_command(
+            caller,
+            case_id,
+            lambda a: self.core.reopen_case(a, case_id, reason=reason, expected_version=expected_version),
+        )
+
+    # -- mentoring pairs
+
+    def match_pair(self, caller: Caller, *, case_id: UUID, volunteer_id: UUID, **fields: Any) -> Written:
+        """Pair a screened volunteer with the youth of one of the caller's cases."""
+        self.allowed(caller, Action.PAIR_MATCH)
+        self.referenced(caller, Action.PAIR_MATCH, "case", case_id, "case_id")
+        self.referenced(caller, Action.VOLUNTEER_READ, "volunteer", volunteer_id, "volunteer_id")
+        return self.core.match_pair(caller.actor, case_id=case_id, volunteer_id=volunteer_id, **fields)
+
+    def _youth_of(self, record: dict[str, Any]) -> dict[str, Any]:
+        case = self.core._load(YouthCase, UUID(record["case_id"]))
+        return {"youth": youth_minimum(case, self.clock().date())}
+
+    def get_pair(self, caller: Caller, pair_id: UUID, *, version: int | None, as_of: datetime | None) -> dict[str, Any]:
+        """The pair, and of its youth only what mentoring needs."""
+        return self._get(caller, "pair", pair_id, version, as_of, self._youth_of)
+
+    def _pair_command(
+        self, caller: Caller, pair_id: UUID, action: Action, command: Callable[[Actor], Written]
+    ) -> Written:
+        return self._command(caller, action, "pair", pair_id, command)
+
+    def log_session(self, caller: Caller, pair_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
+        return self._pair_command(
+            caller,
+            pair_id,
+            Action.PAIR_LOG,
+            lambda a: self.core.log_session(a, pair_id, expected_version=expected_version, **fields),
+        )
+
+    def update_goal(self, caller: Caller, pair_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
+        return self._pair_command(
+            caller,
+            pair_id,
+            Action.PAIR_LOG,
+            lambda a: self.core.update_goal(a, pair_id, expected_version=expected_version, **fields),
+        )
+
+    def pause_pair(self, caller: Caller, pair_id: UUID, *, reason: str, expected_version: int | None) -> Written:
+        return self._pair_command(
+            caller,
+            pair_id,
+            Action.PAIR_MANAGE,
+            lambda a: self.core.pause_pair(a, pair_id, reason=reason, expected_version=expected_version),
+        )
+
+    def resume_pair(self, caller: Caller, pair_id: UUID, *, expected_version: int | None) -> Written:
+        return self._pair_command(
+            caller,
+            pair_id,
+            Action.PAIR_MANAGE,
+            lambda a: self.core.resume_pair(a, pair_id, expected_version=expected_version),
+        )
+
+    def close_pair(self, caller: Caller, pair_id: UUID, *, reason: str, expected_version: int | None) -> Written:
+        return self._pair_command(
+            caller,
+            pair_id,
+            Action.PAIR_MANAGE,
+            lambda a: self.core.close_pair(a, pair_id, reason=reason, expected_version=expected_version),
+        )
+
+    # -- referrals
+
+    def make_referral(self, caller: Caller, *, case_id: UUID, **fields: Any) -> Written:
+        """Refer the youth of one of the caller's cases to a department."""
+        self.allowed(caller, Action.REFERRAL_MAKE)
+        self.referenced(caller, Action.REFERRAL_MAKE, "case", case_id, "case_id")
+        return self.core.make_referral(caller.actor, case_id=case_id, **fields)
+
+    def get_referral(
+        self, caller: Caller, referral_id: UUID, *, version: int | None, as_of: datetime | None
+    ) -> dict[str, Any]:
+        """The referral, and of its youth only what the department needs."""
+        return self._get(caller, "referral", referral_id, version, as_of, self._youth_of)
+
+    def _referral_command(
+        self, caller: Caller, referral_id: UUID, action: Action, command: Callable[[Actor], Written]
+    ) -> Written:
+        return self._command(caller, action, "referral", referral_id, command)
+
+    def accept_referral(self, caller: Caller, referral_id: UUID, *, expected_version: int | None) -> Written:
+        return self._referral_command(
+            caller,
+            referral_id,
+            Action.REFERRAL_ANSWER,
+            lambda a: self.core.accept_referral(a, referral_id, expected_version=expected_version),
+        )
+
+    def decline_referral(
+        self, caller: Caller, referral_id: UUID, *, reason: str, expected_version: int | None
+    ) -> Written:
+        return self._referral_command(
+            caller,
+            referral_id,
+            Action.REFERRAL_ANSWER,
+            lambda a: self.core.decline_referral(a, referral_id, reason=reason, expected_version=expected_version),
+        )
+
+    def note_referral_progress(
+        self, caller: Caller, referral_id: UUID, *, note: str, expected_version: int | None
+    ) -> Written:
+        return self._referral_command(
+            caller,
+            referral_id,
+            Action.REFERRAL_ANSWER,
+            lambda a: self.core.note_referral_progress(a, referral_id, note=note, expected_version=expected_version),
+        )
+
+    def complete_referral(
+        self, caller: Caller, referral_id: UUID, *, outcome: str, expected_version: int | None
+    ) -> Written:
+        return self._referral_command(
+            caller,
+            referral_id,
+            Action.REFERRAL_ANSWER,
+            lambda a: self.core.complete_referral(a, referral_id, outcome=outcome, expected_version=expected_version),
+        )
+
+    def withdraw_referral(
+        self, caller: Caller, referral_id: UUID, *, reason: str, expected_version: int | None
+    ) -> Written:
+        return self._referral_command(
+            caller,
+            referral_id,
+            Action.REFERRAL_WITHDRAW,
+            lambda a: self.core.withdraw_referral(a, referral_id, reason=reason, expected_version=expected_version),
+        )

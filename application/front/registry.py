@@ -1,0 +1,201 @@
+"""Stations, departments and volunteers through the front door; histories of any record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from application.access.policy import Action
+from application.access.principal import Caller
+from application.base import Written
+from application.front.gate import KINDS, Gate
+from domain.common import Actor
+
+# Reads of these kinds are logged: they carry personal data of minors or volunteers.
+LOGGED_KINDS = {"case", "pair", "referral", "volunteer", "user"}
+READ_ACTIONS = {
+    "station": (Action.STATION_READ, Action.STATION_HISTORY),
+    "department": (Action.DEPARTMENT_READ, Action.DEPARTMENT_HISTORY),
+    "volunteer": (Action.VOLUNTEER_READ, Action.VOLUNTEER_HISTORY),
+    "case": (Action.CASE_READ, Action.CASE_HISTORY),
+    "pair": (Action.PAIR_READ, Action.PAIR_HISTORY),
+    "referral": (Action.REFERRAL_READ, Action.REFERRAL_HISTORY),
+}
+
+
+class RegistryFront(Gate):
+    # -- shapes every record shares
+
+    def _command(
+        self, caller: Caller, action: Action, kind: str, record_id: UUID, command: Callable[[Actor], Written]
+    ) -> Written:
+        self.record(caller, action, kind, record_id)
+        return command(caller.actor)
+
+    def _get(
+        self,
+        caller: Caller,
+        kind: str,
+        record_id: UUID,
+        version: int | None,
+        as_of: datetime | None,
+        extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A record now, or (with `version` or `as_of`, a history read) as it stood then."""
+        now, past = READ_ACTIONS[kind]
+        is_past = version is not None or as_of is not None
+        facts = self.record(caller, past if is_past else now, kind, record_id)
+        if is_past:
+            found = self.core._read(KINDS[kind], record_id, version, as_of)
+        else:
+            found = self.core._read(KINDS[kind], record_id, None)
+            if extra is not None:
+                found = found | extra(found)
+        return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
+
+    def history(self, caller: Caller, kind: str, record_id: UUID, *, after_version: int, limit: int) -> dict[str, Any]:
+        """Every event of a record in order, with the fields each changed."""
+        facts = self.record(caller, READ_ACTIONS[kind][1], kind, record_id)
+        found = self.core.history(KINDS[kind], record_id, after_version=after_version, limit=limit)
+        return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
+
+    # -- stations
+
+    def register_station(self, caller: Caller, **fields: Any) -> Written:
+        """Register a station (admin)."""
+        self.allowed(caller, Action.STATION_WRITE)
+        return self.core.register_station(caller.actor, **fields)
+
+    def list_stations(self, caller: Caller) -> list[dict[str, Any]]:
+        self.allowed(caller, Action.STATION_READ)
+        return self.core.list_stations()
+
+    def get_station(
+        self, caller: Caller, station_id: UUID, *, version: int | None, as_of: datetime | None
+    ) -> dict[str, Any]:
+        return self._get(caller, "station", station_id, version, as_of)
+
+    def rename_station(self, caller: Caller, station_id: UUID, *, name: str, expected_version: int | None) -> Written:
+        return self._command(
+            caller,
+            Action.STATION_WRITE,
+            "station",
+            station_id,
+            lambda actor: self.core.rename_station(actor, station_id, name=name, expected_version=expected_version),
+        )
+
+    def deactivate_station(self, caller: Caller, station_id: UUID, *, expected_version: int | None) -> Written:
+        return self._command(
+            caller,
+            Action.STATION_WRITE,
+            "station",
+            station_id,
+            lambda actor: self.core.deactivate_station(actor, station_id, expected_version=expected_version),
+        )
+
+    # -- departments
+
+    def register_department(self, caller: Caller, **fields: Any) -> Written:
+        self.allowed(caller, Action.DEPARTMENT_WRITE)
+        return self.core.register_department(caller.actor, **fields)
+
+    def list_departments(self, caller: Caller) -> list[dict[str, Any]]:
+        self.allowed(caller, Action.DEPARTMENT_READ)
+        return self.core.list_departments()
+
+    def get_department(
+        self, caller: Caller, department_id: UUID, *, version: int | None, as_of: datetime | None
+    ) -> dict[str, Any]:
+        return self._get(caller, "department", department_id, version, as_of)
+
+    def rename_department(
+        self, caller: Caller, department_id: UUID, *, name: str, expected_version: int | None
+    ) -> Written:
+        return self._command(
+            caller,
+            Action.DEPARTMENT_WRITE,
+            "department",
+            department_id,
+            lambda actor: self.core.rename_department(
+                actor, department_id, name=name, expected_version=expected_version
+            ),
+        )
+
+    def deactivate_department(self, caller: Caller, department_id: UUID, *, expected_version: int | None) -> Written:
+        return self._command(
+            caller,
+            Action.DEPARTMENT_WRITE,
+            "department",
+            department_id,
+            lambda actor: self.core.deactivate_department(actor, department_id, expected_version=expected_version),
+        )
+
+    # -- volunteers
+
+    def register_volunteer(self, caller: Caller, **fields: Any) -> Written:
+        self.allowed(caller, Action.VOLUNTEER_WRITE)
+        return self.core.register_volunteer(caller.actor, **fields)
+
+    def get_volunteer(
+        self, caller: Caller, volunteer_id: UUID, *, version: int | None, as_of: datetime | None
+    ) -> dict[str, Any]:
+        return self._get(caller, "volunteer", volunteer_id, version, as_of)
+
+    def screen_volunteer(
+        self, caller: Caller, volunteer_id: UUID, *, passed: bool, notes: str, expected_version: int | None
+    ) -> Written:
+        return self._command(
+            caller,
+            Action.VOLUNTEER_WRITE,
+            "volunteer",
+            volunteer_id,
+            lambda actor: self.core.screen_volunteer(
+                actor, volunteer_id, passed=passed, notes=notes, expected_version=expected_version
+            ),
+        )
+
+    def record_training(
+        self,
+        caller: Caller,
+        volunteer_id: UUID,
+        *,
+        course: str,
+        completed_on: date,
+        hours: Decimal,
+        expected_version: int | None,
+    ) -> Written:
+        return self._command(
+            caller,
+            Action.VOLUNTEER_WRITE,
+            "volunteer",
+            volunteer_id,
+            lambda actor: self.core.record_training(
+                actor,
+                volunteer_id,
+                course=course,
+                completed_on=completed_on,
+                hours=hours,
+                expected_version=expected_version,
+            ),
+        )
+
+    def deactivate_volunteer(self, caller: Caller, volunteer_id: UUID, *, expected_version: int | None) -> Written:
+        return self._command(
+            caller,
+            Action.VOLUNTEER_WRITE,
+            "volunteer",
+            volunteer_id,
+            lambda actor: self.core.deactivate_volunteer(actor, volunteer_id, expected_version=expected_version),
+        )
+
+    def reactivate_volunteer(self, caller: Caller, volunteer_id: UUID, *, expected_version: int | None) -> Written:
+        return self._command(
+            caller,
+            Action.VOLUNTEER_WRITE,
+            "volunteer",
+            volunteer_id,
+            lambda actor: self.core.reactivate_volunteer(actor, volunteer_id, expected_version=expected_version),
+        )
