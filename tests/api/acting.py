@@ -47,6 +47,7 @@ class ActingClient(TestClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._tokens: dict[tuple[str, str | None], str] = {}
+        self.usernames: dict[tuple[str, str | None], str] = {}
         self._spare_station: str | None = None
 
     @property
@@ -59,7 +60,11 @@ class ActingClient(TestClient):
         if not any(key.lower() == "authorization" for key in headers) and not str(url).startswith("/auth/token"):
             role, scope = self.acting_for(method.upper(), urlsplit(str(url)).path, kwargs.get("json"))
             headers["Authorization"] = f"Bearer {self.token(role, scope)}"
-        return super().request(method, url, *args, headers=headers, **kwargs)
+        response = super().request(method, url, *args, headers=headers, **kwargs)
+        if method.upper() == "POST" and str(url) == "/referrals" and response.status_code == 201:
+            # Whoever answers it is made now, not in the middle of a later step of the test.
+            self.token("department_officer", response.json()["to_department_id"])
+        return response
 
     # -- who sends what
 
@@ -120,6 +125,7 @@ class ActingClient(TestClient):
     def make_user(self, role: str, scope: str | None, username: str | None = None) -> str:
         """A new user with this role and scope, signed in: their token."""
         username = username or f"{role.replace('_', '-')}-{len(self._tokens) + 1}"
+        self.usernames[(role, scope)] = username
         body = {"username": username, "display_name": username, "password": USER_PASSWORD, "role": role}
         if scope is not None:
             body["scope_id"] = scope
@@ -140,7 +146,9 @@ class ActingClient(TestClient):
     def spare_station(self) -> str:
         """A station for requests that name none that exists (so the answer is about the input)."""
         if self._spare_station is None:
-            made = self.post("/stations", json={"name": "Spare station", "kind": "police_care_station", "level": "town"})
+            made = self.post(
+                "/stations", json={"name": "Spare station", "kind": "police_care_station", "level": "town"}
+            )
             assert made.status_code == 201, made.text
             self._spare_station = str(made.json()["id"])
         return self._spare_station

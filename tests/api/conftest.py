@@ -13,13 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-
-from tests.api.acting import ActingClient, settings_with_access
 from pydantic import SecretStr
 
 from api.main import create_app
 from infrastructure.persistence import MEMORY_URL
 from infrastructure.settings import Settings
+from tests.api.acting import ActingClient, settings_with_access
 
 PROBLEM_JSON = "application/problem+json"
 TODAY = date.today()

@@ -261,7 +261,8 @@ def test_version_zero_is_invalid_input(client: TestClient) -> None:
 def test_a_version_too_big_for_the_store_is_not_found(
     store: str, version: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request))), raise_server_exceptions=False) as client:
+    app = create_app(settings_with_access(settings_for(store, tmp_path, request)))
+    with ActingClient(app, raise_server_exceptions=False) as client:
         case = create_case(client)
 
         problem(client.get(f"/cases/{case['id']}", params={"version": version}), 404)

@@ -287,17 +287,17 @@ def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
     with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request)))) as client:
         referral_id = create_referral(client)["id"]
         application = client.app.state.youthcare  # type: ignore[attr-defined]
-        real_get = application.repository.get
+        real_save = application.save
         raced: list[UUID] = []
 
-        def get_then_let_a_rival_write(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-            record = real_get(aggregate_id, *args, **kwargs)
-            if aggregate_id == UUID(referral_id) and not raced:
-                raced.append(aggregate_id)  # first, so the rival's own load is not raced again
-                application.note_referral_progress(RIVAL, aggregate_id, note="the rival's note")
-            return record
+        def let_a_rival_write_first(*records: Any, **kwargs: Any) -> Any:
+            # The loser has loaded the referral and is about to save: the rival's note lands first.
+            if not raced and any(record.id == UUID(referral_id) for record in records):
+                raced.append(UUID(referral_id))
+                application.note_referral_progress(RIVAL, UUID(referral_id), note="the rival's note")
+            return real_save(*records, **kwargs)
 
-        monkeypatch.setattr(application.repository, "get", get_then_let_a_rival_write)
+        monkeypatch.setattr(application, "save", let_a_rival_write_first)
         response = client.post(f"/referrals/{referral_id}/progress-notes", json={"note": "the loser's note"})
         monkeypatch.undo()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from pydantic import SecretStr
 
 from api.main import create_app
@@ -31,7 +31,7 @@ def test_no_generated_request_makes_the_service_fail(tmp_path: Path) -> None:
 
             @given(case=operation.as_strategy())
             @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
-            def no_server_error(case: schemathesis.Case) -> None:
+            def no_server_error(case: schemathesis.Case, signed_in: dict[str, str] = signed_in) -> None:
                 response = case.call(headers=signed_in)
                 assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
                 if response.status_code >= 400:

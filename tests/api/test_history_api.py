@@ -42,7 +42,8 @@ def test_a_case_history_lists_every_event_with_who_when_and_what_changed(client:
         (3, "case.Closed"),
     ]
     assert [e["position"] for e in events] == [case["position"], first["position"], closed["position"]]
-    assert all(e["actor"] == {"user_id": "station-lead-2", "role": "station_lead"} for e in events)
+    lead = client.usernames[("station_lead", case["station_id"])]  # type: ignore[attr-defined]
+    assert all(e["actor"] == {"user_id": lead, "role": "station_lead"} for e in events)
     assert events[1]["data"]["intervention"]["notes"] == "met the father"
     assert events[1]["changes"] == [
         {"field": "interventions[0]", "before": None, "after": first["interventions"][0]},

@@ -210,7 +210,7 @@ def test_referrals_become_overdue_as_time_passes(client: TestClient) -> None:
     waiting = create_referral(client, department_id=department["id"])
     accepted = create_referral(client, department_id=department["id"])
     position = ok(client.post(f"/referrals/{accepted['id']}/acceptance"))["position"]
-    read_side = client.app.state.read_side  # type: ignore[attr-defined]
+    read_side = client.app.state.front.reads  # type: ignore[attr-defined]
 
     read_side.clock = lambda: datetime.now(timezone.utc) + timedelta(days=15)  # respond-by (14 days) has passed
     board = view(client, "/coordination/referrals", position, department_id=department["id"])["departments"][0]

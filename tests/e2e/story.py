@@ -1,10 +1,17 @@
-"""The end-to-end story, driven over real HTTP against a running server.
+"""The end-to-end story, driven over real HTTP against a running server, by the people who do it.
+
+An admin registers the station, department and volunteer and makes the users; a station
+officer opens and works the case; the mentor logs sessions; the department officer answers
+the referral; a coordinator reads the views and an auditor the trail, the timeline, the
+verification, the export and the read log. Each signs in with their own password.
 
 Used by the e2e tests and by bench/story.py, which times it.
 """
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -13,6 +20,16 @@ import httpx
 from application.views.export import verify_export
 
 TODAY = date.today()
+ADMIN_PASSWORD = "admin password for the story"
+PASSWORD = "a password for the story"
+# The first start makes `admin`; cheap hashing keeps the story quick (production refuses it).
+ACCESS_ENV = {
+    "YOUTHCARE_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "YOUTHCARE_PASSWORD_HASH_TIME_COST": "1",
+    "YOUTHCARE_PASSWORD_HASH_MEMORY_KIB": "8",
+}
+ROLES = ("officer", "lead", "mentor", "department", "coordinator", "auditor")
+_runs = itertools.count(1)
 
 
 def _ok(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -26,8 +43,89 @@ def _post(client: httpx.Client, path: str, body: dict[str, Any] | None = None, s
     return _ok(client.post(path, json=body or {}), status)
 
 
-def run_story(client: httpx.Client) -> dict[str, str]:
+def sign_in(base_url: str, username: str, password: str) -> str:
+    answer = httpx.post(f"{base_url}/auth/token", data={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
+@dataclass
+class Cast:
+    """The people of the story: each role's username and token, and a client per role."""
+
+    base_url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    usernames: dict[str, str] = field(default_factory=dict)
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
+    writes: list[dict[str, Any]] = field(default_factory=list)
+
+    def __getattr__(self, role: str) -> httpx.Client:
+        clients = self.__dict__.get("clients", {})
+        if role not in clients:
+            raise AttributeError(role)
+        client: httpx.Client = clients[role]
+        return client
+
+    def join(self, role: str, username: str, token: str) -> None:
+        self.tokens[role], self.usernames[role] = token, username
+        client = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        client.event_hooks["response"].append(_recording(self.writes, username))
+        self.clients[role] = client
+
+    def moved_to(self, base_url: str) -> Cast:
+        """The same people (same tokens) talking to a server at another address."""
+        moved = Cast(base_url, writes=self.writes)
+        for role, token in self.tokens.items():
+            moved.join(role, self.usernames[role], token)
+        return moved
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _recording(writes: list[dict[str, Any]], username: str) -> Any:
+    def hook(response: httpx.Response) -> None:
+        if response.request.method in ("POST", "PUT") and response.status_code in (200, 201):
+            response.read()
+            body = response.json()
+            if "position" in body:
+                writes.append(
+                    {"id": body["id"], "version": body["version"], "position": body["position"], "by": username}
+                )
+
+    return hook
+
+
+def admin_cast(base_url: str) -> Cast:
+    cast = Cast(base_url)
+    cast.join("admin", "admin", sign_in(base_url, "admin", ADMIN_PASSWORD))
+    return cast
+
+
+def _make_users(cast: Cast, station: str, department: str, volunteer: str) -> None:
+    run = next(_runs)
+    scopes = {
+        "officer": ("station_officer", station),
+        "lead": ("station_lead", station),
+        "mentor": ("mentor", volunteer),
+        "department": ("department_officer", department),
+        "coordinator": ("coordinator", None),
+        "auditor": ("auditor", None),
+    }
+    for role, (role_name, scope) in scopes.items():
+        username = f"{role}-{run}"
+        body = {"username": username, "display_name": username.title(), "password": PASSWORD, "role": role_name}
+        if scope is not None:
+            body["scope_id"] = scope
+        _post(cast.admin, "/users", body, 201)
+        cast.join(role, username, sign_in(cast.base_url, username, PASSWORD))
+
+
+def run_story(cast: Cast) -> dict[str, str]:
     """Register, open, assess, plan, intervene, mentor, refer, close. Returns the record ids."""
+    client = cast.admin
     station = _post(
         client,
         "/stations",
@@ -42,6 +140,9 @@ def run_story(client: httpx.Client) -> dict[str, str]:
         201,
     )
     _post(client, f"/volunteers/{volunteer['id']}/screening", {"passed": True, "notes": "interview passed"})
+    _make_users(cast, station["id"], bureau["id"], volunteer["id"])
+
+    client = cast.officer
 
     case = _post(
         client,
@@ -95,7 +196,7 @@ def run_story(client: httpx.Client) -> dict[str, str]:
     )
     for days_ago in (10, 5, 0):
         _post(
-            client,
+            cast.mentor,
             f"/pairs/{pair['id']}/sessions",
             {
                 "held_on": (TODAY - timedelta(days=days_ago)).isoformat(),
@@ -119,9 +220,9 @@ def run_story(client: httpx.Client) -> dict[str, str]:
         201,
     )
     referral_path = f"/referrals/{referral['id']}"
-    _post(client, f"{referral_path}/acceptance")
-    _post(client, f"{referral_path}/progress-notes", {"note": "class teacher assigned"})
-    _post(client, f"{referral_path}/completion", {"outcome": "re-enrolled"})
+    _post(cast.department, f"{referral_path}/acceptance")
+    _post(cast.department, f"{referral_path}/progress-notes", {"note": "class teacher assigned"})
+    _post(cast.department, f"{referral_path}/completion", {"outcome": "re-enrolled"})
     _post(client, f"{case_path}/closure", {"outcome": "attending school again", "notes": ""})
     return {
         "station": station["id"],
@@ -133,16 +234,18 @@ def run_story(client: httpx.Client) -> dict[str, str]:
     }
 
 
-def check_story(client: httpx.Client, ids: dict[str, str]) -> None:
-    """Read every record back and check the state the story left it in."""
+def check_story(cast: Cast, ids: dict[str, str]) -> None:
+    """Each person reads back what they may, and sees the state the story left it in."""
+    client = cast.admin
     station = _ok(client.get(f"/stations/{ids['station']}"), 200)
     assert (station["kind"], station["active"]) == ("police_care_station", True)
     department = _ok(client.get(f"/departments/{ids['department']}"), 200)
     assert (department["kind"], department["active"]) == ("education", True)
     volunteer = _ok(client.get(f"/volunteers/{ids['volunteer']}"), 200)
     assert volunteer["screened"] is True and volunteer["version"] == 2
+    assert client.get(f"/cases/{ids['case']}").status_code == 404, "an admin sees no case content"
 
-    case = _ok(client.get(f"/cases/{ids['case']}"), 200)
+    case = _ok(cast.officer.get(f"/cases/{ids['case']}"), 200)
     assert case["status"] == "closed" and case["outcome"] == "attending school again"
     assert case["risk_level"] == "medium"
     assert case["plan"] == ["Back in class", "Weekly mentor contact"]
@@ -150,33 +253,34 @@ def check_story(client: httpx.Client, ids: dict[str, str]) -> None:
     assert case["youth"]["full_name"] == "Zhang Xiaoming" and case["station_id"] == ids["station"]
     assert case["version"] == 6
 
-    pair = _ok(client.get(f"/pairs/{ids['pair']}"), 200)
+    pair = _ok(cast.mentor.get(f"/pairs/{ids['pair']}"), 200)
     assert pair["status"] == "active" and len(pair["sessions"]) == 3
     assert pair["case_id"] == ids["case"] and pair["volunteer_id"] == ids["volunteer"]
+    assert pair["youth"] == {
+        "full_name": "Zhang Xiaoming",
+        "age": _age(date(2011, 5, 2)),
+        "school": "No. 3 Middle School",
+        "guardian_name": "Zhang Wei",
+        "guardian_phone": "139 0000 0000",
+        "plan_goals": ["Back in class", "Weekly mentor contact"],
+    }
+    assert cast.mentor.get(f"/cases/{ids['case']}").status_code == 404, "a mentor reads the pair, not the case"
 
-    referral = _ok(client.get(f"/referrals/{ids['referral']}"), 200)
+    referral = _ok(cast.department.get(f"/referrals/{ids['referral']}"), 200)
     assert referral["status"] == "completed" and referral["outcome"] == "re-enrolled"
     assert referral["notes"] == ["class teacher assigned"]
     assert referral["from_station_id"] == ids["station"] and referral["to_department_id"] == ids["department"]
+    assert set(referral["youth"]) == {"full_name", "age", "school", "guardian_name", "guardian_phone", "plan_goals"}
+    assert cast.department.get(f"/pairs/{ids['pair']}").status_code == 404
 
-    before_closing = _ok(client.get(f"/cases/{ids['case']}", params={"version": 5}), 200)
+    before_closing = _ok(cast.coordinator.get(f"/cases/{ids['case']}", params={"version": 5}), 200)
     assert before_closing["status"] == "open"
-    listed = client.get("/stations").json()["items"]
+    listed = cast.officer.get("/stations").json()["items"]
     assert ids["station"] in [s["id"] for s in listed]
 
 
-def record_writes(client: httpx.Client) -> list[dict[str, Any]]:
-    """Collect every acknowledged write the client makes: record id, version and log position."""
-    writes: list[dict[str, Any]] = []
-
-    def hook(response: httpx.Response) -> None:
-        if response.request.method in ("POST", "PUT") and response.status_code in (200, 201):
-            response.read()
-            body = response.json()
-            writes.append({"id": body["id"], "version": body["version"], "position": body["position"]})
-
-    client.event_hooks["response"].append(hook)
-    return writes
+def _age(born: date) -> int:
+    return TODAY.year - born.year - ((TODAY.month, TODAY.day) < (born.month, born.day))
 
 
 def _view(client: httpx.Client, path: str, position: int, **params: Any) -> dict[str, Any]:
@@ -200,17 +304,19 @@ def whole_audit_trail(client: httpx.Client, position: int, **filters: Any) -> li
             return rows
 
 
-def check_views(client: httpx.Client, ids: dict[str, str], writes: list[dict[str, Any]]) -> None:
-    """The audit trail holds every event once, in order, with its actor; the coordination views agree."""
+def check_views(cast: Cast, ids: dict[str, str]) -> None:
+    """The audit trail holds every event once, in order, naming who did it; the coordination views agree."""
+    writes = cast.writes
     head = max(write["position"] for write in writes)
-    trail = whole_audit_trail(client, head)
+    client = cast.coordinator
+    trail = whole_audit_trail(cast.auditor, head)
     positions = [row["position"] for row in trail]
     assert positions == sorted(set(positions), reverse=True), "newest first, each event once"
     by_position = {row["position"]: row for row in trail}
     for write in writes:
         row = by_position[write["position"]]
         assert (row["record_id"], row["record_version"]) == (write["id"], write["version"])
-        assert row["actor"] == {"user_id": "dev-admin", "role": "administrator"}
+        assert row["actor"]["user_id"] == write["by"], (row, write)
     versions: dict[str, list[int]] = {}
     for row in reversed(trail):
         versions.setdefault(row["record_id"], []).append(row["record_version"])
@@ -219,7 +325,10 @@ def check_views(client: httpx.Client, ids: dict[str, str], writes: list[dict[str
     latest = {w["id"]: max(x["version"] for x in writes if x["id"] == w["id"]) for w in writes}
     assert all(len(versions[record_id]) == version for record_id, version in latest.items())
     others = {row["record_type"] for row in trail if row["record_id"] not in latest}
-    assert others <= {"pair_slot"}, others
+    assert others <= {"pair_slot", "user"}, others
+    roles = {row["actor"]["user_id"]: row["actor"]["role"] for row in trail}
+    assert roles[cast.usernames["officer"]] == "station_officer" and roles[cast.usernames["mentor"]] == "mentor"
+    assert roles[cast.usernames["department"]] == "department_officer"
 
     case_rows = whole_audit_trail(client, head, case_id=ids["case"])
     assert {row["record_type"] for row in case_rows} == {"case", "pair", "pair_slot", "referral"}
@@ -270,11 +379,13 @@ def check_views(client: httpx.Client, ids: dict[str, str], writes: list[dict[str
     assert f"station,{ids['station']},Chengguan Police Care Station,cases_opened,,1" in csv_answer.text
 
 
-def check_audit(client: httpx.Client, ids: dict[str, str], writes: list[dict[str, Any]]) -> None:
-    """The case file's timeline matches the audit trail, the chains verify, and the export checks."""
-    head = max(write["position"] for write in writes)
+def check_audit(cast: Cast, ids: dict[str, str]) -> None:
+    """The case file's timeline matches the audit trail, the chains verify, the export checks, and
+    the read log shows who read the case's records."""
+    head = max(write["position"] for write in cast.writes)
+    client = cast.auditor
     case_rows = whole_audit_trail(client, head, case_id=ids["case"])
-    timeline = client.get(f"/cases/{ids['case']}/timeline", params={"limit": 5000}).json()["events"]
+    timeline = cast.officer.get(f"/cases/{ids['case']}/timeline", params={"limit": 5000}).json()["events"]
     expected = sorted(
         (r["position"], r["record_id"], r["record_version"]) for r in case_rows if r["record_type"] != "pair_slot"
     )
@@ -286,3 +397,10 @@ def check_audit(client: httpx.Client, ids: dict[str, str], writes: list[dict[str
     assert report["ok"] is True and report["broken"] == [] and report["anchor"]["matches"] is True
     exported = client.get(f"/cases/{ids['case']}/export")
     assert exported.status_code == 200 and verify_export(exported.content) == []
+    assert report["read_log"]["ok"] is True and report["read_log"]["entries"] > 0
+    reads = client.get("/audit/access-log", params={"record_id": ids["pair"], "limit": 500}).json()["items"]
+    assert cast.usernames["mentor"] in {read["user"] for read in reads}
+    assert all(ids["pair"] in read["record_ids"] for read in reads)
+    assert cast.officer.get("/audit/access-log").status_code == 403
+    lead_view = cast.lead.get("/audit/access-log", params={"limit": 500}).json()["items"]
+    assert lead_view and all(ids["station"] in read["station_ids"] for read in lead_view)

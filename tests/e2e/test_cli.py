@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from application.views.audit_trail import AuditTrail
 from bench.seed import seed
 from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
@@ -42,7 +43,8 @@ def test_status_shows_the_lag_and_rebuild_replays_every_event(tmp_path: Path) ->
 
     before = status_lines(database)
     assert set(before) == {"audit_trail", "casework", "hash_chain"}
-    assert before["audit_trail"][:4] == ["-→1", "0", f"{head:,}", f"{written:,}"]  # never built: all waiting
+    trail_version = str(AuditTrail.version)
+    assert before["audit_trail"][:4] == [f"-→{trail_version}", "0", f"{head:,}", f"{written:,}"]  # never built
 
     rebuilt = youthcare(database, "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -50,7 +52,7 @@ def test_status_shows_the_lag_and_rebuild_replays_every_event(tmp_path: Path) ->
     assert f"casework: {written:,} events in" in rebuilt.stderr
 
     after = status_lines(database)
-    assert after["audit_trail"][:4] == ["1", f"{head:,}", f"{head:,}", "0"]
+    assert after["audit_trail"][:4] == [trail_version, f"{head:,}", f"{head:,}", "0"]
     assert after["casework"][:4] == ["1", f"{head:,}", f"{head:,}", "0"]
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import running_server
+from tests.e2e.story import ACCESS_ENV, PASSWORD, admin_cast, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,10 +19,22 @@ CLIENTS = 8
 WRITES_PER_CLIENT = 12
 
 
-def _setup(client: httpx.Client) -> tuple[str, str]:
-    station = client.post("/stations", json={"name": "S", "kind": "police_care_station", "level": "town"}).json()
-    case = client.post(
-        "/cases",
+def _setup(base_url: str) -> tuple[str, str, dict[str, str]]:
+    """A case and a screened volunteer, and the headers of the station lead who works the case."""
+    admin = admin_cast(base_url).admin
+    station = admin.post("/stations", json={"name": "S", "kind": "police_care_station", "level": "town"}).json()
+    lead = {
+        "username": "lead",
+        "display_name": "Lead",
+        "password": PASSWORD,
+        "role": "station_lead",
+        "scope_id": station["id"],
+    }
+    assert admin.post("/users", json=lead).status_code == 201
+    headers = {"Authorization": f"Bearer {sign_in(base_url, 'lead', PASSWORD)}"}
+    case = httpx.post(
+        f"{base_url}/cases",
+        headers=headers,
         json={
             "station_id": station["id"],
             "youth": {"full_name": "Li Ming", "date_of_birth": "2012-03-04", "gender": "female"},
@@ -30,15 +43,15 @@ def _setup(client: httpx.Client) -> tuple[str, str]:
             "summary": "bullied online",
         },
     ).json()
-    volunteer = client.post("/volunteers", json={"full_name": "Chen", "kind": "veteran_soldier"}).json()
-    client.post(f"/volunteers/{volunteer['id']}/screening", json={"passed": True})
-    return case["id"], volunteer["id"]
+    volunteer = admin.post("/volunteers", json={"full_name": "Chen", "kind": "veteran_soldier"}).json()
+    admin.post(f"/volunteers/{volunteer['id']}/screening", json={"passed": True})
+    return case["id"], volunteer["id"], headers
 
 
-def _hammer(base_url: str, case_id: str, volunteer_id: str) -> None:
+def _hammer(base_url: str, case_id: str, volunteer_id: str, headers: dict[str, str]) -> None:
     def log_interventions(worker: int) -> list[tuple[int, str]]:
         answers = []
-        with httpx.Client(base_url=base_url, timeout=30) as client:
+        with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
             for n in range(WRITES_PER_CLIENT):
                 note = f"worker {worker} write {n}"
                 response = client.post(
@@ -55,7 +68,7 @@ def _hammer(base_url: str, case_id: str, volunteer_id: str) -> None:
         return answers
 
     def match(_: int) -> int:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
+        with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
             body = {
                 "case_id": case_id,
                 "volunteer_id": volunteer_id,
@@ -71,7 +84,7 @@ def _hammer(base_url: str, case_id: str, volunteer_id: str) -> None:
     statuses = Counter(status for status, _ in answers)
     assert set(statuses) <= {200, 409}, statuses
     acknowledged = sorted(note for status, note in answers if status == 200)
-    with httpx.Client(base_url=base_url) as client:
+    with httpx.Client(base_url=base_url, headers=headers) as client:
         case = client.get(f"/cases/{case_id}").json()
     assert sorted(i["notes"] for i in case["interventions"]) == acknowledged
     assert case["version"] == 1 + len(acknowledged)
@@ -79,14 +92,14 @@ def _hammer(base_url: str, case_id: str, volunteer_id: str) -> None:
 
 
 def test_concurrent_clients_on_sqlite(tmp_path: Path) -> None:
-    env = {"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}"}
-    with running_server(env, tmp_path / "server.log") as base_url, httpx.Client(base_url=base_url) as client:
-        _hammer(base_url, *_setup(client))
+    env = {"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'busy.db'}", **ACCESS_ENV}
+    with running_server(env, tmp_path / "server.log") as base_url:
+        _hammer(base_url, *_setup(base_url))
 
 
 @pytest.mark.postgres
 def test_concurrent_clients_on_postgresql(pg_schema: tuple[str, str], tmp_path: Path) -> None:
     url, schema = pg_schema
-    env = {"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema}
-    with running_server(env, tmp_path / "server.log") as base_url, httpx.Client(base_url=base_url) as client:
-        _hammer(base_url, *_setup(client))
+    env = {"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema, **ACCESS_ENV}
+    with running_server(env, tmp_path / "server.log") as base_url:
+        _hammer(base_url, *_setup(base_url))
