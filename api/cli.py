@@ -9,6 +9,8 @@
     youthcare verify-export FILE         check a case file offline; exit status 1 if it was altered
     youthcare replay CASE_ID [--at TIME | --version N]
                                          the case file's timeline and state then, as tables
+    youthcare users add|list|disable|enable|set-role|reset-password ...
+                                         manage users (see `youthcare users --help`)
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -16,6 +18,7 @@ It reads the same YOUTHCARE_* settings as the API.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import signal
@@ -26,17 +29,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
-from uuid import UUID
+from typing import TextIO
+from uuid import NAMESPACE_OID, UUID, uuid5
 
+from api import cli_users
 from api.replay import moment_of
 from api.replay import render as render_replay
-from application.base import MAX_VERSION
+from application.access.principal import Caller, Principal
 from application.errors import NotFound, ViewNotReady
+from application.front import Front
 from application.views.export import verify_export
 from application.views.hash_chain import HashChain
-from application.views.read_side import ReadPolicy, ReadSide
 from application.views.verification import Anchor
+from domain.common import Role
+from infrastructure.front import create_front
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -127,11 +133,23 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
     return 0
 
 
-def _read_side(projector: Projector) -> ReadSide:
-    """The read side, its views first brought up to date (unless another runner is at it)."""
-    for view in projector.views:
-        projector.run_view_once(view)
-    return ReadSide(projector, ReadPolicy(), clock=projector.app.clock)
+@contextmanager
+def _front(settings: Settings) -> Iterator[Front]:
+    """The front door for one command, its views first brought up to date (unless another runner is at it)."""
+    with _opened(settings) as projector:
+        for view in projector.views:
+            projector.run_view_once(view)
+        yield create_front(settings, projector)
+
+
+def console(role: Role, command: str) -> Caller:
+    """Whoever runs the command on the server, in the role the command needs; the read log and
+    the events name them as `console:<login>`."""
+    username = f"console:{getpass.getuser()}"
+    principal = Principal(
+        user_id=uuid5(NAMESPACE_OID, username), username=username, display_name=username, role=role, scope_id=None
+    )
+    return Caller(principal=principal, endpoint=f"youthcare {command}", address="console")
 
 
 def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
@@ -142,39 +160,44 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
         except (OSError, ValueError) as error:
             out.write(f"cannot read the anchor {anchor_file}: {error}\n")
             return 2
-    with _opened(settings) as projector:
-        report = _read_side(projector).verification(projector.app.recorder, anchor)
+    with _front(settings) as front:
+        report = front.verification(console(Role.AUDITOR, "verify"), anchor)
     out.write(
-        f"{report.events:,} events checked; chain linked to position {report.linked_to:,}; "
-        f"{report.unlinked_events:,} newer events not linked yet\n"
+        f"{report['events_checked']:,} events checked; chain linked to position {report['linked_to_position']:,}; "
+        f"{report['unlinked_events']:,} newer events not linked yet\n"
     )
-    for link in report.broken:
+    for link in report["broken"]:
         out.write(
-            f"BROKEN {link.chain} chain: record {link.record_id} version {link.version} "
-            f"at position {link.position}: {link.problem}\n"
+            f"BROKEN {link['chain']} chain: record {link['record_id']} version {link['version']} "
+            f"at position {link['position']}: {link['problem']}\n"
         )
-    if report.anchor is not None:
-        verdict = "matches" if report.anchor["matches"] else "DOES NOT MATCH"
-        out.write(f"anchor at position {report.anchor['position']:,} {verdict}\n")
-    out.write("ok\n" if report.ok else "verification FAILED\n")
-    return 0 if report.ok else 1
+    if report.get("anchor") is not None:
+        verdict = "matches" if report["anchor"]["matches"] else "DOES NOT MATCH"
+        out.write(f"anchor at position {report['anchor']['position']:,} {verdict}\n")
+    read_log = report["read_log"]
+    if read_log["ok"]:
+        out.write(f"read log: {read_log['entries']:,} entries, chain holds\n")
+    else:
+        out.write(f"BROKEN read log at entry {read_log['first_broken']}: {read_log['problem']}\n")
+    out.write("ok\n" if report["ok"] else "verification FAILED\n")
+    return 0 if report["ok"] else 1
 
 
 def print_anchor(settings: Settings, out: TextIO) -> int:
-    with _opened(settings) as projector:
-        found = _read_side(projector).anchor()
-    if found is None:
+    try:
+        with _front(settings) as front:
+            found = front.anchor(console(Role.AUDITOR, "anchor"), None)
+    except NotFound:
         sys.stderr.write("nothing has been linked yet: is the projector running?\n")
         return 1
-    out.write(json.dumps(found.__dict__) + "\n")
+    out.write(json.dumps(found) + "\n")
     return 0
 
 
 def export(settings: Settings, case_id: UUID, output: str | None) -> int:
     try:
-        with _opened(settings) as projector:
-            projector.app.get_case(case_id)
-            data = _read_side(projector).case_file(projector.app.recorder, case_id)
+        with _front(settings) as front:
+            data = front.export_case(console(Role.AUDITOR, "export"), case_id)
     except (NotFound, ViewNotReady) as error:
         sys.stderr.write(f"{error}\n")
         return 1
@@ -200,25 +223,14 @@ def check_export(path: str, out: TextIO) -> int:
 
 def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int | None, out: TextIO) -> int:
     try:
-        with _opened(settings) as projector:
-            app = projector.app
-            if at is None and version is not None:
-                at = datetime.fromisoformat(app.get_case(case_id, version=version)["modified_at"])
-            case = app.get_case(case_id, as_of=at) if at is not None else app.get_case(case_id)
-            records = _read_side(projector).case_records(case_id)
-            timeline = app.timeline(case_id, records, limit=MAX_VERSION)["events"]
-            states: list[tuple[str, dict[str, Any]]] = [("case", case)]
-            for kind, record_id in records:
-                try:
-                    states.append((kind.__name__, app.history_state(kind, record_id, at)))
-                except NotFound:  # made after the moment asked for
-                    continue
+        with _front(settings) as front:
+            moment, timeline, states = front.case_file_at(
+                console(Role.AUDITOR, "replay"), case_id, at=at, version=version
+            )
     except (NotFound, ViewNotReady) as error:
         sys.stderr.write(f"{error}\n")
         return 1
-    if at is not None:
-        timeline = [entry for entry in timeline if datetime.fromisoformat(entry["occurred_at"]) <= at]
-    out.write(render_replay(str(case_id), timeline, states, moment_of(at, version)))
+    out.write(render_replay(str(case_id), timeline, states, moment_of(moment, version)))
     return 0
 
 
@@ -253,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     when = replay_parser.add_mutually_exclusive_group()
     when.add_argument("--at", type=_aware, metavar="TIME", help="ISO 8601 with a zone, e.g. 2026-11-27T09:00:00+08:00")
     when.add_argument("--version", type=int, metavar="N", help="the case's version N")
+    cli_users.add_parsers(commands)
     args = parser.parse_args(argv)
     if args.command == "verify-export":  # offline: no settings, no database
         return check_export(args.file, sys.stdout)
@@ -269,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export(settings, args.case_id, args.output)
     if args.command == "replay":
         return replay(settings, args.case_id, args.at, args.version, sys.stdout)
+    if args.command == "users":
+        with _front(settings) as front:
+            caller = console(Role.ADMIN, f"users {args.action}")
+            return cli_users.run(args, front, caller, sys.stdout, sys.stderr, sys.stdin)
     if args.action == "status":
         return show_status(settings, sys.stdout)
     return rebuild(settings, args.names, sys.stderr)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from application.access.policy import Action
 from application.access.principal import Caller
-from application.base import Written
+from application.base import MAX_VERSION, Written
 from application.errors import Forbidden, NotFound, ReferenceNotFound
 from application.front.gate import youth_minimum
 from application.front.registry import RegistryFront
@@ -73,6 +73,28 @@ class CaseworkFront(RegistryFront):
         data = self.reads.case_file(self.core.recorder, case_id)
         self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
         return data
+
+    def case_file_at(
+        self, caller: Caller, case_id: UUID, *, at: datetime | None, version: int | None
+    ) -> tuple[datetime | None, list[dict[str, Any]], list[tuple[str, dict[str, Any]]]]:
+        """The case file as it stood at a moment (or the case's version N): the moment, the
+        timeline up to it and each record's state then (records made later are left out)."""
+        facts = self.record(caller, Action.CASE_HISTORY, "case", case_id)
+        if at is None and version is not None:
+            at = datetime.fromisoformat(self.core.get_case(case_id, version=version)["modified_at"])
+        case = self.core.get_case(case_id, as_of=at)
+        related = self.reads.case_records(case_id)
+        timeline = self.core.timeline(case_id, related, limit=MAX_VERSION)["events"]
+        if at is not None:
+            timeline = [entry for entry in timeline if datetime.fromisoformat(entry["occurred_at"]) <= at]
+        states: list[tuple[str, dict[str, Any]]] = [("case", case)]
+        for kind, record_id in related:
+            try:
+                states.append((kind.__name__, self.core.history_state(kind, record_id, at)))
+            except NotFound:  # made after the moment asked for
+                continue
+        self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
+        return at, timeline, states
 
     def _case_command(
         self, caller: Caller, case_id: UUID, command: Callable[[Actor], Written], action: Action = Action.CASE_WORK
