@@ -376,4 +376,3 @@ def test_an_endpoint_without_a_valid_token_is_401_with_www_authenticate(
         assert answer.status_code == 401, (headers, answer.text)
         assert answer.headers["www-authenticate"] == "Bearer"
         assert answer.headers["content-type"].startswith("application/problem+json")
-
