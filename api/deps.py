@@ -55,14 +55,13 @@ def get_purpose(
             ) from None
     if purpose is None:
         return None
-    purpose = purpose.strip()
-    if _CONTROL.search(purpose) or len(purpose) > PURPOSE_MAX:
+    if _CONTROL.search(purpose) or len(purpose.strip()) > PURPOSE_MAX:
         raise InvalidValue(
             f"a purpose is at most {PURPOSE_MAX} characters, with no control characters",
             rule="bad_purpose",
             field="purpose",
         )
-    return purpose or None
+    return purpose.strip() or None
 
 
 def get_caller(
