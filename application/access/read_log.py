@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, exists, func, insert, select
+from eventsourcing.persistence import RecordConflictError
+from sqlalchemy import Connection, and_, exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from application.access.tables import Database, access_log, access_log_refs
@@ -26,6 +27,7 @@ from domain.common import InvalidValue
 
 GENESIS = "0" * 64
 APPEND_TRIES = 20
+APPEND_LOCK = 0x7963_7265_6164_6C6F  # the PostgreSQL advisory lock appends take ("ycreadlo")
 # Keys under which an answer names a record it shows, and those that name a station.
 RECORD_KEYS = {"id", "case_id", "pair_id", "referral_id", "volunteer_id", "record_id"}
 STATION_KEYS = {"station_id", "from_station_id"}
@@ -97,6 +99,8 @@ class ReadLog:
         for _ in range(APPEND_TRIES):
             try:
                 with self.db.transaction() as conn:
+                    if conn.dialect.name == "postgresql":  # writers take turns rather than race and retry
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
                     last = conn.execute(
                         select(access_log.c.seq, access_log.c.link).order_by(access_log.c.seq.desc()).limit(1)
                     ).first()
@@ -120,7 +124,7 @@ class ReadLog:
                     if refs:
                         conn.execute(insert(access_log_refs), refs)
                     return seq
-            except IntegrityError:
+            except (IntegrityError, RecordConflictError):
                 continue  # another writer took this sequence number: read the new end and go again
         raise RuntimeError("the read log is too busy to append to")
 

@@ -122,11 +122,11 @@ class AccountsFront(ReadingFront):
 
     def list_users(self, caller: Caller) -> list[dict[str, Any]]:
         self.allowed(caller, Action.USER_READ)
-        return self.core.list_users()
+        return self.logged(caller, self.core.list_users())
 
     def get_user(self, caller: Caller, user_id: UUID) -> dict[str, Any]:
         self._user_action(caller, Action.USER_READ, user_id)
-        return self.core.get_user(user_id)
+        return self.logged(caller, self.core.get_user(user_id))
 
     def change_role(self, caller: Caller, user_id: UUID, *, role: Role, scope_id: UUID | None) -> Written:
         """A new role or scope; the user's sessions end at once."""

@@ -11,10 +11,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from application.access.principal import Caller
+from domain.common import Role
+from infrastructure.front import create_front
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
+from tests.api.acting import ADMIN_PASSWORD, FAST_HASHING
 from tests.integration.test_application import STAFF, open_case, station
 
 pytestmark = pytest.mark.postgres
@@ -35,6 +39,7 @@ def test_a_role_with_the_readme_grants_works_and_cannot_change_events(
     projector = Projector(made, ViewStore(made, owner))
     for view in projector.views:
         projector.run_view_once(view)
+    create_front(owner, projector)  # and the sign-in and read log tables
     projector.close()
     made.close()
 
@@ -49,6 +54,13 @@ def test_a_role_with_the_readme_grants_works_and_cannot_change_events(
         "GRANT SELECT, INSERT, UPDATE, DELETE ON "
         + ", ".join(f'"{schema}".{t.strip()}' for t in VIEW_TABLES.split(","))
         + f' TO "{role}"',
+        "GRANT SELECT, INSERT, UPDATE ON "
+        + ", ".join(f'"{schema}".{t}' for t in ("auth_credentials", "auth_sessions"))
+        + f' TO "{role}"',
+        "GRANT SELECT, INSERT ON "
+        + ", ".join(f'"{schema}".{t}' for t in ("auth_failures", "access_log", "access_log_refs"))
+        + f' TO "{role}"',
+        f'GRANT USAGE ON SEQUENCE "{schema}".auth_failures_id_seq TO "{role}"',
     ]
     with admin.begin() as conn:
         for grant in grants:
@@ -64,11 +76,29 @@ def test_a_role_with_the_readme_grants_works_and_cannot_change_events(
             runner = Projector(app, ViewStore(app, settings))
             for view in runner.views:
                 assert runner.run_view_once(view)
+            front = create_front(settings.model_copy(update=FAST_HASHING), runner)
+            front.bootstrap_admin(ADMIN_PASSWORD)
+            token = front.sign_in("admin", ADMIN_PASSWORD, None)["access_token"]
+            admin_caller = Caller(principal=front.authenticate(token))
+            front.create_user(
+                admin_caller,
+                username="aud",
+                display_name="A",
+                password=ADMIN_PASSWORD,
+                role=Role.AUDITOR,
+                scope_id=None,
+            )
+            auditor = Caller(principal=front.authenticate(front.sign_in("aud", ADMIN_PASSWORD, None)["access_token"]))
+            assert front.get_case(auditor, case_id, version=None, as_of=None)["version"] == 3
+            assert front.read_log.verify()["entries"] == 1
             runner.close()
             role_engine = create_engine(as_role)
             for sql in ("UPDATE {t} SET topic = topic", "DELETE FROM {t}", "TRUNCATE {t}"):
                 with pytest.raises(DBAPIError), role_engine.begin() as conn:
                     conn.execute(text(sql.format(t=f'"{schema}".youthcare_events')))
+            for sql in ("UPDATE {t} SET purpose = 'changed'", "DELETE FROM {t}"):  # the read log is append-only too
+                with pytest.raises(DBAPIError, match="permission denied"), role_engine.begin() as conn:
+                    conn.execute(text(sql.format(t=f'"{schema}".access_log')))
             with pytest.raises(DBAPIError, match="must be owner"), role_engine.begin() as conn:
                 conn.execute(text(f'ALTER TABLE "{schema}".youthcare_events DISABLE TRIGGER USER'))
             role_engine.dispose()
