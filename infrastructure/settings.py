@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/youthcare.db"
@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default="development",
         description="In production the database URL must be given explicitly, never defaulted.",
     )
+
+    @field_validator("bootstrap_admin_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @model_validator(mode="after")
     def _production_names_its_database(self) -> Settings:
