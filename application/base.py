@@ -134,6 +134,16 @@ class BaseApp(Application[UUID]):
             raise NotFound(f"{label} {record_id} has no version {version}")
         return record
 
+    def record(self, kind: type[A], record_id: UUID) -> A:
+        """The record of type `kind` as it is now, for the front door's access checks (NotFound otherwise)."""
+        return self._load(kind, record_id)
+
+    def read_record(
+        self, kind: type[Aggregate], record_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """Any record as plain data: now, at `version`, or as it stood at `as_of`."""
+        return self._read(kind, record_id, version, as_of)
+
     def _load_for_write(self, kind: type[A], record_id: UUID, expected_version: int | None) -> A:
         record = self._load(kind, record_id)
         if expected_version is not None and expected_version != record.version:

@@ -159,7 +159,7 @@ class CaseworkFront(RegistryFront):
         return self.core.match_pair(caller.actor, case_id=case_id, volunteer_id=volunteer_id, **fields)
 
     def _youth_of(self, record: dict[str, Any]) -> dict[str, Any]:
-        case = self.core._load(YouthCase, UUID(record["case_id"]))
+        case = self.core.record(YouthCase, UUID(record["case_id"]))
         return {"youth": youth_minimum(case, self.clock().date())}
 
     def get_pair(self, caller: Caller, pair_id: UUID, *, version: int | None, as_of: datetime | None) -> dict[str, Any]:

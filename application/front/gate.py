@@ -67,24 +67,24 @@ class Gate:
     def facts(self, kind: str, record_id: UUID) -> Facts:
         """What access checks need to know of the record (NotFound when there is none)."""
         if kind == "case":
-            case = self.core._load(YouthCase, record_id)
+            case = self.core.record(YouthCase, record_id)
             return Facts(kind, record_id, station_id=case.station_id)
         if kind == "pair":
-            pair = self.core._load(MentoringPair, record_id)
-            station = self.core._load(YouthCase, pair.case_id).station_id
+            pair = self.core.record(MentoringPair, record_id)
+            station = self.core.record(YouthCase, pair.case_id).station_id
             return Facts(kind, record_id, station_id=station, volunteer_id=pair.volunteer_id)
         if kind == "referral":
-            referral = self.core._load(Referral, record_id)
-            station = self.core._load(YouthCase, referral.case_id).station_id
+            referral = self.core.record(Referral, record_id)
+            station = self.core.record(YouthCase, referral.case_id).station_id
             return Facts(kind, record_id, station_id=station, department_id=referral.to_department_id)
         if kind == "volunteer":
-            self.core._load(Volunteer, record_id)
+            self.core.record(Volunteer, record_id)
             return Facts(kind, record_id, volunteer_id=record_id)
         if kind == "station":
-            self.core._load(Station, record_id)
+            self.core.record(Station, record_id)
             return Facts(kind, record_id, station_id=record_id)
         if kind == "department":
-            self.core._load(Department, record_id)
+            self.core.record(Department, record_id)
             return Facts(kind, record_id, department_id=record_id)
         raise AssertionError(kind)
 
@@ -113,7 +113,7 @@ class Gate:
         current: UUID | None = station_id
         for _ in range(MAX_STATION_DEPTH):
             try:
-                current = self.core._load(Station, current).parent_id if current else None
+                current = self.core.record(Station, current).parent_id if current else None
             except NotFound:
                 return False
             if current is None:

@@ -49,9 +49,9 @@ class RegistryFront(Gate):
         is_past = version is not None or as_of is not None
         facts = self.record(caller, past if is_past else now, kind, record_id)
         if is_past:
-            found = self.core._read(KINDS[kind], record_id, version, as_of)
+            found = self.core.read_record(KINDS[kind], record_id, version=version, as_of=as_of)
         else:
-            found = self.core._read(KINDS[kind], record_id, None)
+            found = self.core.read_record(KINDS[kind], record_id)
             if extra is not None and grant(caller.principal.role, Action.CASE_READ) is None:
                 found = found | extra(found)  # for those who may not read the case itself
         return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
