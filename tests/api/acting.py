@@ -10,6 +10,7 @@ made through the real API the first time they are needed and their tokens are ke
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -48,6 +49,7 @@ class ActingClient(TestClient):
         super().__init__(*args, **kwargs)
         self._tokens: dict[tuple[str, str | None], str] = {}
         self.usernames: dict[tuple[str, str | None], str] = {}
+        self._serial = itertools.count(2)
         self._spare_station: str | None = None
 
     @property
@@ -124,7 +126,7 @@ class ActingClient(TestClient):
 
     def make_user(self, role: str, scope: str | None, username: str | None = None) -> str:
         """A new user with this role and scope, signed in: their token."""
-        username = username or f"{role.replace('_', '-')}-{len(self._tokens) + 1}"
+        username = username or f"{role.replace('_', '-')}-{next(self._serial)}"
         self.usernames[(role, scope)] = username
         body = {"username": username, "display_name": username, "password": USER_PASSWORD, "role": role}
         if scope is not None:

@@ -398,8 +398,9 @@ def check_audit(cast: Cast, ids: dict[str, str]) -> None:
     exported = client.get(f"/cases/{ids['case']}/export")
     assert exported.status_code == 200 and verify_export(exported.content) == []
     assert report["read_log"]["ok"] is True and report["read_log"]["entries"] > 0
+    assert cast.mentor.get(f"/pairs/{ids['pair']}", params={"purpose": "weekly visit"}).status_code == 200
     reads = client.get("/audit/access-log", params={"record_id": ids["pair"], "limit": 500}).json()["items"]
-    assert cast.usernames["mentor"] in {read["user"] for read in reads}
+    assert (cast.usernames["mentor"], "weekly visit") in {(read["user"], read["purpose"]) for read in reads}
     assert all(ids["pair"] in read["record_ids"] for read in reads)
     assert cast.officer.get("/audit/access-log").status_code == 403
     lead_view = cast.lead.get("/audit/access-log", params={"limit": 500}).json()["items"]
