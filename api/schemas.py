@@ -306,3 +306,11 @@ class PasswordChange(Body):
     )
     current_password: Password
     new_password: Password
+
+
+class SealBody(Body):
+    model_config = _example(
+        {"reason": "Offence under 18, sentence under five years", "legal_basis": "Criminal Procedure Law art. 286"}
+    )
+    reason: Required
+    legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]

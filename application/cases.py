@@ -130,6 +130,27 @@ class CaseService(BaseApp):
     def reopen_case(self, actor: Actor, case_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:
         return self._change(YouthCase, case_id, expected_version, lambda c: c.reopen(actor=actor, reason=reason))
 
+    def seal_case(
+        self, actor: Actor, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None = None
+    ) -> Written:
+        """Seal the case (minors' offence records, by law): hidden from all but a lawful, purposed read."""
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.seal_record(actor=actor, reason=reason, legal_basis=legal_basis, now=self.clock()),
+        )
+
+    def unseal_case(
+        self, actor: Actor, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None = None
+    ) -> Written:
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.unseal(actor=actor, reason=reason, legal_basis=legal_basis),
+        )
+
     def get_case(self, case_id: UUID, *, version: int | None = None, as_of: datetime | None = None) -> dict[str, Any]:
         """The case as it is now, or as it stood at `version`."""
         return self._read(YouthCase, case_id, version, as_of)

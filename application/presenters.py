@@ -106,6 +106,8 @@ def _case(record: YouthCase) -> dict[str, Any]:
             "outcome": record.outcome,
             "closing_notes": record.closing_notes,
             "opened_by": record.opened_by,
+            "sealed": record.seal is not None,
+            "seal": record.seal,
         }
     )
 

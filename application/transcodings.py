@@ -24,6 +24,7 @@ from domain.youth_case import (
     InterventionKind,
     RiskAssessment,
     RiskLevel,
+    SealMark,
     Youth,
 )
 
@@ -91,6 +92,7 @@ DOMAIN_VALUES: list[type] = [
     RiskAssessment,
     Intervention,
     Consent,
+    SealMark,
     MentoringSession,
     GoalProgress,
     Training,

@@ -94,9 +94,22 @@ class Intervention:
 
 @dataclass(frozen=True)
 class Consent:
+    """Consent to share: `scope` is "all", a department's id or a department kind; `given_by`
+    counts for sharing when it is "guardian", or "youth" for a youth of 14 or over."""
+
     scope: str
     granted: bool
     given_by: str
+
+
+@dataclass(frozen=True)
+class SealMark:
+    """Why, on what legal basis, when and by whom a case was sealed."""
+
+    reason: str
+    legal_basis: str
+    sealed_at: datetime
+    sealed_by: str
 
 
 class YouthCase(Aggregate):
@@ -153,6 +166,13 @@ class YouthCase(Aggregate):
         )
 
     @property
+    def seal(self) -> SealMark | None:
+        """The seal mark while the case is sealed. Read from the instance's own state, so cases
+        (and snapshots) from before sealing existed read as unsealed."""
+        mark: SealMark | None = self.__dict__.get("_seal")
+        return mark
+
+    @property
     def risk_level(self) -> RiskLevel | None:
         """The level of the latest assessment, if any."""
         return self.risk_assessments[-1].level if self.risk_assessments else None
@@ -205,6 +225,27 @@ class YouthCase(Aggregate):
             raise RuleViolation("only a closed case can be reopened", rule="case_not_closed")
         self._reopened(actor=actor, reason=require_text(reason, "reason"))
 
+    def seal_record(self, *, actor: Actor, reason: str, legal_basis: str, now: datetime) -> None:
+        """Seal the case: from now on it is hidden from all but a lawful, purposed read."""
+        if self.seal is not None:
+            raise RuleViolation("the case is already sealed", rule="already_sealed")
+        self._sealed(
+            actor=actor,
+            mark=SealMark(
+                reason=require_text(reason, "reason"),
+                legal_basis=require_text(legal_basis, "legal_basis"),
+                sealed_at=now,
+                sealed_by=actor.user_id,
+            ),
+        )
+
+    def unseal(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
+        if self.seal is None:
+            raise RuleViolation("the case is not sealed", rule="not_sealed")
+        self._unsealed(
+            actor=actor, reason=require_text(reason, "reason"), legal_basis=require_text(legal_basis, "legal_basis")
+        )
+
     def _require_open(self) -> None:
         if self.status is CaseStatus.CLOSED:
             raise RuleViolation("the case is closed; it takes nothing but reopening", rule="case_closed")
@@ -243,3 +284,11 @@ class YouthCase(Aggregate):
         self.reopen_reasons.append(reason)
         self.outcome = None
         self.closing_notes = None
+
+    @event("Sealed")
+    def _sealed(self, *, actor: Actor, mark: SealMark) -> None:
+        self._seal = mark
+
+    @event("Unsealed")
+    def _unsealed(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
+        self.__dict__.pop("_seal", None)

@@ -21,6 +21,7 @@ from api.schemas import (
     Plan,
     Reason,
     RiskAssessmentBody,
+    SealBody,
 )
 from application.views.case_search import CaseFilter, CaseSort
 from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
@@ -191,3 +192,21 @@ def reopen_case(
 ) -> JSONResponse:
     """Reopen a closed case, giving the reason."""
     return written_response(door.reopen_case(caller, case_id, reason=body.reason, expected_version=expected))
+
+
+@router.post("/{case_id}/seal")
+def seal_case(
+    case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Seal the case (a coordinator of its area, or its station's lead). From then on the case, its
+    pairs and its referrals are found by nobody, except the mentor of its pair, and an auditor or
+    coordinator who states a `purpose`; their reads carry the seal mark and are logged as sealed."""
+    return written_response(door.seal_case(caller, case_id, **body.model_dump(), expected_version=expected))
+
+
+@router.post("/{case_id}/unsealing")
+def unseal_case(
+    case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Unseal the case (a coordinator of its area), e.g. when a new offence lifts the seal by law."""
+    return written_response(door.unseal_case(caller, case_id, **body.model_dump(), expected_version=expected))

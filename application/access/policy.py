@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from domain.common import Role
@@ -47,6 +48,9 @@ class Action(Enum):
     CASE_WORK = "case.work"
     CASE_ASSIGN = "case.assign"
     CASE_EXPORT = "case.export"
+    CASE_SEAL = "case.seal"
+    CASE_UNSEAL = "case.unseal"
+    SEALED_READ = "case.read_sealed"
     CASE_SEARCH = "case.search"
     PAIR_MATCH = "pair.match"
     PAIR_READ = "pair.read"
@@ -102,6 +106,10 @@ POLICY: dict[Action, dict[Role, Grant]] = {
     Action.CASE_WORK: dict(_STATION_STAFF),
     Action.CASE_ASSIGN: {LEAD: Grant.STATION},
     Action.CASE_EXPORT: {AUDITOR: Grant.ANY},
+    Action.CASE_SEAL: {LEAD: Grant.STATION, COORDINATOR: Grant.STATION},
+    Action.CASE_UNSEAL: {COORDINATOR: Grant.STATION},
+    # Reading a sealed case, its pairs and referrals (with a stated purpose, and logged as such).
+    Action.SEALED_READ: {COORDINATOR: Grant.STATION, AUDITOR: Grant.ANY},
     Action.CASE_SEARCH: dict(_CASE_READERS),
     Action.PAIR_MATCH: dict(_STATION_STAFF),
     Action.PAIR_READ: {**_CASE_READERS, MENTOR: Grant.VOLUNTEER},
@@ -140,13 +148,14 @@ KNOWING: dict[str, Action] = {
 
 @dataclass(frozen=True)
 class Facts:
-    """What scope checks need to know of one record."""
+    """What scope checks need to know of one record (`seal`: of the case it belongs to)."""
 
     kind: str
     record_id: UUID
     station_id: UUID | None = None
     department_id: UUID | None = None
     volunteer_id: UUID | None = None
+    seal: Any = None
 
 
 def grant(role: Role, action: Action) -> Grant | None:

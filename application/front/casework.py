@@ -11,8 +11,9 @@ from application.access.policy import Action
 from application.access.principal import Caller
 from application.base import MAX_VERSION, Written
 from application.errors import Forbidden, NotFound, ReferenceNotFound
-from application.front.gate import youth_minimum
+from application.front.gate import seal_marked, youth_minimum
 from application.front.registry import RegistryFront
+from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
 from domain.common import Actor
 from domain.youth_case import YouthCase
@@ -64,13 +65,13 @@ class CaseworkFront(RegistryFront):
         found = self.core.timeline(
             case_id, self.reads.case_records(case_id), after_position=after_position, limit=limit
         )
-        return self.logged(caller, found, facts=facts)
+        return self.logged(caller, seal_marked(found, facts, caller.principal), facts=facts)
 
     def export_case(self, caller: Caller, case_id: UUID) -> bytes:
         """The case file (case, pairs, referrals, every event as stored, links and anchor)."""
         facts = self.record(caller, Action.CASE_EXPORT, "case", case_id)
         related = self.reads.case_records(case_id)
-        data = self.reads.case_file(self.core.recorder, case_id)
+        data = self.reads.case_file(self.core.recorder, case_id, plain(facts.seal) if facts.seal else None)
         self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
         return data
 
@@ -95,6 +96,32 @@ class CaseworkFront(RegistryFront):
                 continue
         self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
         return at, timeline, states
+
+    def seal_case(
+        self, caller: Caller, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None
+    ) -> Written:
+        """Seal the case: a coordinator of its area or its station's lead."""
+        return self._case_command(
+            caller,
+            case_id,
+            lambda a: self.core.seal_case(
+                a, case_id, reason=reason, legal_basis=legal_basis, expected_version=expected_version
+            ),
+            Action.CASE_SEAL,
+        )
+
+    def unseal_case(
+        self, caller: Caller, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None
+    ) -> Written:
+        """Unseal the case: a coordinator of its area."""
+        return self._case_command(
+            caller,
+            case_id,
+            lambda a: self.core.unseal_case(
+                a, case_id, reason=reason, legal_basis=legal_basis, expected_version=expected_version
+            ),
+            Action.CASE_UNSEAL,
+        )
 
     def _case_command(
         self, caller: Caller, case_id: UUID, command: Callable[[Actor], Written], action: Action = Action.CASE_WORK

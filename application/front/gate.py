@@ -20,6 +20,7 @@ from application.access.read_log import ReadEntry, ReadLog, shown
 from application.access.signin import Passwords, SignInStore
 from application.app import YouthCare
 from application.errors import Forbidden, NotFound, ReferenceNotFound, StoreUnavailable
+from application.presenters import plain
 from application.views.reach import EVERYTHING, Reach
 from application.views.read_side import ReadSide
 from domain.common import Role
@@ -41,6 +42,15 @@ KINDS: dict[str, type[Aggregate]] = {
     "referral": Referral,
 }
 MAX_STATION_DEPTH = 32  # a parent chain longer than this is a loop, not a network
+SEALED_READS = {
+    Action.CASE_READ,
+    Action.CASE_HISTORY,
+    Action.CASE_EXPORT,
+    Action.PAIR_READ,
+    Action.PAIR_HISTORY,
+    Action.REFERRAL_READ,
+    Action.REFERRAL_HISTORY,
+}
 
 
 class Gate:
@@ -68,15 +78,17 @@ class Gate:
         """What access checks need to know of the record (NotFound when there is none)."""
         if kind == "case":
             case = self.core.record(YouthCase, record_id)
-            return Facts(kind, record_id, station_id=case.station_id)
+            return Facts(kind, record_id, station_id=case.station_id, seal=case.seal)
         if kind == "pair":
             pair = self.core.record(MentoringPair, record_id)
-            station = self.core.record(YouthCase, pair.case_id).station_id
-            return Facts(kind, record_id, station_id=station, volunteer_id=pair.volunteer_id)
+            case = self.core.record(YouthCase, pair.case_id)
+            return Facts(kind, record_id, station_id=case.station_id, volunteer_id=pair.volunteer_id, seal=case.seal)
         if kind == "referral":
             referral = self.core.record(Referral, record_id)
-            station = self.core.record(YouthCase, referral.case_id).station_id
-            return Facts(kind, record_id, station_id=station, department_id=referral.to_department_id)
+            case = self.core.record(YouthCase, referral.case_id)
+            return Facts(
+                kind, record_id, station_id=case.station_id, department_id=referral.to_department_id, seal=case.seal
+            )
         if kind == "volunteer":
             self.core.record(Volunteer, record_id)
             return Facts(kind, record_id, volunteer_id=record_id)
@@ -129,11 +141,24 @@ class Gate:
         one they may know of but not act on this way is Forbidden.
         """
         facts = self.facts(kind, record_id)
+        if facts.seal is not None and not self.passes_seal(caller, action, facts):
+            raise NotFound(f"no {kind} with id {record_id}")
         if not self.allows(caller.principal, KNOWING[kind], facts):
             raise NotFound(f"no {kind} with id {record_id}")
         if not self.allows(caller.principal, action, facts):
             raise Forbidden(f"your role may not do this to this {kind}")
         return facts
+
+    def passes_seal(self, caller: Caller, action: Action, facts: Facts) -> bool:
+        """Whether a record of a sealed case may be reached at all: by a coordinator unsealing it,
+        by the mentor of its pair doing a mentor's work, or read by an auditor or coordinator who
+        states a purpose. Everyone else finds nothing there."""
+        who = caller.principal
+        if action is Action.CASE_UNSEAL:
+            return self.allows(who, action, facts)
+        if who.role is Role.MENTOR and facts.kind == "pair":
+            return action in (Action.PAIR_READ, Action.PAIR_LOG)
+        return caller.purpose is not None and action in SEALED_READS and self.allows(who, Action.SEALED_READ, facts)
 
     def referenced(self, caller: Caller, action: Action, kind: str, record_id: UUID, field: str) -> Facts:
         """A record another command names in its input: one the caller may not know of is
@@ -171,6 +196,7 @@ class Gate:
     def logged(self, caller: Caller, answer: T, *, facts: Facts | None = None, sealed: bool = False) -> T:
         """`answer`, once the read log holds what it shows; a read that cannot be logged is not served."""
         records, stations = shown(answer)
+        sealed = sealed or (facts is not None and facts.seal is not None)
         if facts is not None:
             records |= {facts.record_id}
             if facts.station_id is not None:
@@ -192,6 +218,14 @@ class Gate:
             logger.exception("read log append failed")
             raise StoreUnavailable("the read could not be logged, so it is not served; try again shortly") from error
         return answer
+
+
+def seal_marked(answer: dict[str, Any], facts: Facts, who: Principal) -> dict[str, Any]:
+    """A sealed record's answer carries the seal mark: sealed, why, on what basis, when, by whom.
+    Not for the mentor of its pair, who keeps seeing what a mentor sees, and no more."""
+    if facts.seal is None or who.role is Role.MENTOR:
+        return answer
+    return answer | {"sealed": True, "seal": plain(facts.seal)}
 
 
 def age_in_years(born: date, today: date) -> int:

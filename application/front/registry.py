@@ -11,7 +11,7 @@ from uuid import UUID
 from application.access.policy import Action, grant
 from application.access.principal import Caller
 from application.base import Written
-from application.front.gate import KINDS, Gate
+from application.front.gate import KINDS, Gate, seal_marked
 from domain.common import Actor
 
 # Reads of these kinds are logged: they carry personal data of minors or volunteers.
@@ -54,12 +54,15 @@ class RegistryFront(Gate):
             found = self.core.read_record(KINDS[kind], record_id)
             if extra is not None and grant(caller.principal.role, Action.CASE_READ) is None:
                 found = found | extra(found)  # for those who may not read the case itself
+        found = seal_marked(found, facts, caller.principal)
         return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
 
     def history(self, caller: Caller, kind: str, record_id: UUID, *, after_version: int, limit: int) -> dict[str, Any]:
         """Every event of a record in order, with the fields each changed."""
         facts = self.record(caller, READ_ACTIONS[kind][1], kind, record_id)
-        found = self.core.history(KINDS[kind], record_id, after_version=after_version, limit=limit)
+        found = seal_marked(
+            self.core.history(KINDS[kind], record_id, after_version=after_version, limit=limit), facts, caller.principal
+        )
         return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
 
     # -- stations

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from application.presenters import plain
-from application.views.audit_trail import trail
+from application.views.audit_trail import sealed, trail
 from application.views.base import utc
 from application.views.filtering import where_between, where_equal
 from application.views.paging import decode_cursor, encode_cursor
@@ -38,6 +38,7 @@ def audit_trail_page(
     """One page of the trail, newest first, and the cursor of the next page (None at the end)."""
     query = select(trail).order_by(trail.c.position.desc()).limit(limit + 1)
     query = narrowed(query, trail.c.station_id, reach.station_ids(conn))
+    query = query.where(or_(trail.c.case_id.is_(None), trail.c.case_id.not_in(select(sealed.c.case_id))))
     query = where_equal(
         query,
         (

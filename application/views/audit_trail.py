@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Uuid,
+    delete,
     insert,
     select,
     update,
@@ -76,6 +77,10 @@ records = Table(
 )
 
 
+# Cases sealed now: the trail leaves their records' rows out until they are unsealed.
+sealed = Table("audit_trail_sealed", metadata, Column("case_id", Uuid, primary_key=True))
+
+
 @dataclass
 class Filing:
     record_type: str
@@ -91,7 +96,7 @@ def _words(item: Any) -> str:
 
 class AuditTrail(View):
     name = "audit_trail"
-    version = 2
+    version = 3
     metadata = metadata
 
     FILINGS_KEPT = 100_000  # records whose filing is remembered between events
@@ -356,3 +361,13 @@ class AuditTrail(View):
     @summarise.register(event_class(User, "PasswordChanged"))
     def _user_password_changed(self, event: Any, conn: Connection) -> str:
         return f"{self._name(conn, event.originator_id)} changed their password"
+
+    @summarise.register(event_class(YouthCase, "Sealed"))
+    def _case_sealed(self, event: Any, conn: Connection) -> str:
+        conn.execute(insert(sealed).values(case_id=event.originator_id))
+        return f"Case sealed ({event.mark.legal_basis})"
+
+    @summarise.register(event_class(YouthCase, "Unsealed"))
+    def _case_unsealed(self, event: Any, conn: Connection) -> str:
+        conn.execute(delete(sealed).where(sealed.c.case_id == event.originator_id))
+        return f"Case unsealed ({event.legal_basis})"

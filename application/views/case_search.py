@@ -65,7 +65,7 @@ def search_cases(
         .join(stations, stations.c.station_id == cases.c.station_id, isouter=True)
         .limit(limit + 1)
     )
-    query = narrowed(query, cases.c.station_id, reach.station_ids(conn))
+    query = narrowed(query, cases.c.station_id, reach.station_ids(conn)).where(cases.c.sealed.is_(False))
     query = where_equal(
         query,
         (

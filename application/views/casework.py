@@ -67,7 +67,7 @@ class ReferralFacts:
 
 class Casework(View):
     name = "casework"
-    version = 1
+    version = 2
     metadata = metadata
 
     KEPT = 100_000  # records remembered between events, per kind
@@ -241,9 +241,18 @@ class Casework(View):
                 interventions=0,
                 active_pairs=0,
                 open_referrals=0,
+                sealed=False,
             )
         )
         self._case_station[event.originator_id] = event.station_id
+
+    @apply.register(event_class(YouthCase, "Sealed"))
+    def _case_sealed(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(sealed=True))
+
+    @apply.register(event_class(YouthCase, "Unsealed"))
+    def _case_unsealed(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(sealed=False))
 
     @apply.register(event_class(YouthCase, "RiskAssessed"))
     def _risk_assessed(self, event: Any, conn: Connection, position: int) -> None:

@@ -92,6 +92,9 @@ cases = Table(
     Column("interventions", Integer, nullable=False),
     Column("active_pairs", Integer, nullable=False),
     Column("open_referrals", Integer, nullable=False),
+    # A sealed case and its pairs and referrals are left out of every list and named row;
+    # counts keep them, so totals still add up.
+    Column("sealed", Boolean, nullable=False, default=False),
     Index("casework_cases_station", "station_id", "opened_at"),
     Index("casework_cases_opened", "opened_at", "case_id"),
     Index("casework_cases_activity", "last_activity_at", "case_id"),

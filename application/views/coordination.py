@@ -69,7 +69,9 @@ def referral_board(
     """Per department: referrals awaiting an answer, accepted and in progress, and overdue."""
     station_names = _names(conn, stations, "station_id")
     query = select(referrals).where(referrals.c.status.in_((PENDING, ACCEPTED))).order_by(referrals.c.made_at)
-    query = narrowed(query, referrals.c.station_id, reach.station_ids(conn))
+    query = narrowed(query, referrals.c.station_id, reach.station_ids(conn)).where(
+        referrals.c.case_id.not_in(sealed_cases())
+    )
     if reach.department is not None:
         query = query.where(referrals.c.department_id == reach.department)
     if department_id is not None:
@@ -101,6 +103,11 @@ def referral_board(
         if (department_id is None or dept_id == department_id)
         and (reach.department is None or dept_id == reach.department)
     ]
+
+
+def sealed_cases() -> Any:
+    """The ids of sealed cases: named rows of their records are left out of every view."""
+    return select(cases.c.case_id).where(cases.c.sealed.is_(True))
 
 
 def _empty_board() -> dict[str, list[dict[str, Any]]]:
@@ -196,6 +203,7 @@ def mentor_load(conn: Connection, *, today: date, contact_days: int, reach: Reac
     recent: dict[UUID, int] = {volunteer_id: count for volunteer_id, count in conn.execute(counted)}
     active: dict[UUID, int] = defaultdict(int)
     quiet: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    hidden = set(conn.execute(sealed_cases()).scalars())
     for pair in conn.execute(
         narrowed(select(pairs).where(pairs.c.status != PairStatus.CLOSED.value), pairs.c.station_id, reached)
     ):
@@ -203,7 +211,7 @@ def mentor_load(conn: Connection, *, today: date, contact_days: int, reach: Reac
             continue
         active[pair.volunteer_id] += 1
         last_contact = pair.last_session_on or pair.started_on
-        if (today - last_contact).days > contact_days:
+        if (today - last_contact).days > contact_days and pair.case_id not in hidden:
             quiet[pair.volunteer_id].append(
                 plain(
                     {

@@ -37,8 +37,10 @@ def export_case(
     records: Sequence[tuple[str, UUID]],
     anchor: dict[str, Any],
     exported_at: str,
+    seal: dict[str, Any] | None = None,
 ) -> bytes:
-    """The case file's bytes. `records` are (record type, id), the case first."""
+    """The case file's bytes. `records` are (record type, id), the case first. A sealed case's
+    file says so (`sealed`: the seal mark), inside what the digest covers."""
     exported = []
     for record_type, record_id in records:
         links = {
@@ -78,6 +80,8 @@ def export_case(
         "anchor": anchor,
         "records": exported,
     }
+    if seal is not None:
+        content["sealed"] = seal
     return canonical({"content": content, "digest": hashlib.sha256(canonical(content)).hexdigest()})
 
 

@@ -174,14 +174,14 @@ class ReadSide:
         with self._view(HashChain.name, consistent_with) as (conn, _):
             return anchor_now(conn, self.clock())
 
-    def case_file(self, store: Any, case_id: UUID) -> bytes:
+    def case_file(self, store: Any, case_id: UUID, seal: dict[str, Any] | None = None) -> bytes:
         """The case, its pairs and referrals as a self-checking file, once all are linked."""
         case: list[tuple[type[Aggregate], UUID]] = [(YouthCase, case_id)]
         records = [(RECORD_TYPES[kind], record_id) for kind, record_id in case + self.case_records(case_id)]
         with self._view(HashChain.name, self.source.head()) as (conn, _):
             anchor = anchor_now(conn, self.clock())
             assert anchor is not None  # the case's own events are linked by now
-            return export_case(conn, store, case_id, records, anchor.__dict__, self.clock().isoformat())
+            return export_case(conn, store, case_id, records, anchor.__dict__, self.clock().isoformat(), seal)
 
     def report(
         self,

@@ -84,6 +84,8 @@ class ActingClient(TestClient):
             rest = found.group("rest") or ""
             if kind == "case" and rest == "/export":
                 return "auditor", None
+            if kind == "case" and rest == "/unsealing":
+                return "coordinator", None
             if kind == "referral" and method == "POST" and rest in ANSWERS:
                 return "department_officer", self._department_of(found.group("id"))
             return "station_lead", self._station_of(kind, found.group("id"))

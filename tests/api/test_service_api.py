@@ -44,6 +44,8 @@ ENDPOINTS = {
     "/cases/{case_id}/consents": {"post"},
     "/cases/{case_id}/closure": {"post"},
     "/cases/{case_id}/reopening": {"post"},
+    "/cases/{case_id}/seal": {"post"},
+    "/cases/{case_id}/unsealing": {"post"},
     "/pairs": {"post"},
     "/pairs/{pair_id}": {"get"},
     "/pairs/{pair_id}/sessions": {"post"},
