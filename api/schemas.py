@@ -15,7 +15,7 @@ from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
 from domain.user import USER_ROLES
 from domain.volunteer import VolunteerKind
-from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, RiskLevel
+from domain.youth_case import CaseCategory, CaseSource, ConsentGiver, Gender, InterventionKind, RiskLevel
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -173,16 +173,16 @@ class InterventionBody(Body):
 
 
 class ConsentBody(Body):
+    """`scope`: "all" (any sharing), a department's id, or a department kind (`education`, ...).
+    `giver`: the guardian, or the youth (counts only from 14). `granted: false` withdraws."""
+
     model_config = _example(
-        {
-            "scope": "share school attendance with the education bureau",
-            "granted": True,
-            "given_by": "Zhang Wei (father)",
-        }
+        {"scope": "education", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
     )
     scope: Name
     granted: bool
     given_by: Name
+    giver: ConsentGiver
 
 
 class Closure(Body):
@@ -235,6 +235,13 @@ class GoalProgressBody(Body):
     note: Text = ""
 
 
+class ConsentOverride(Body):
+    """A station lead shares without a covering consent; the reason is recorded."""
+
+    model_config = _example({"reason": "Risk to life: the hospital needs the history now"})
+    reason: Required
+
+
 class MakeReferral(Body):
     model_config = _example(
         {
@@ -250,6 +257,8 @@ class MakeReferral(Body):
     service: Name
     reason: Required
     respond_by: date
+    consent_override: ConsentOverride | None = None
+
 
 
 class ProgressNote(Body):

@@ -15,6 +15,7 @@ from domain.youth_case import (
     CaseSource,
     CaseStatus,
     Consent,
+    ConsentGiver,
     Gender,
     Intervention,
     InterventionKind,
@@ -113,9 +114,11 @@ class CaseService(BaseApp):
         scope: str,
         granted: bool,
         given_by: str,
+        giver: ConsentGiver | None = None,
         expected_version: int | None = None,
     ) -> Written:
-        consent = Consent(scope=scope, granted=granted, given_by=given_by)
+        """Record a consent to share, or its withdrawal (`granted` false)."""
+        consent = Consent(scope=scope, granted=granted, given_by=given_by, giver=ConsentGiver(giver) if giver else None)
         return self._change(
             YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent)
         )

@@ -19,6 +19,7 @@ from domain.youth_case import (
     CaseSource,
     CaseStatus,
     Consent,
+    ConsentGiver,
     Gender,
     Intervention,
     InterventionKind,
@@ -85,6 +86,7 @@ DOMAIN_ENUMS: list[type[Enum]] = [
     SessionMode,
     GoalStatus,
     ReferralStatus,
+    ConsentGiver,
 ]
 DOMAIN_VALUES: list[type] = [
     Actor,

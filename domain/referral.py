@@ -74,6 +74,20 @@ class Referral(Aggregate):
             respond_by=respond_by,
         )
 
+    @property
+    def consent_override(self) -> dict[str, str] | None:
+        """Who shared without consent and why (a station lead's override), if anyone did."""
+        found: dict[str, str] | None = self.__dict__.get("_consent_override")
+        return found
+
+    def override_consent(self, *, actor: Actor, reason: str) -> None:
+        """Record that the youth's data was shared without a covering consent, and why."""
+        self._consent_overridden(actor=actor, reason=require_text(reason, "consent_override.reason"))
+
+    @event("ConsentOverridden")
+    def _consent_overridden(self, *, actor: Actor, reason: str) -> None:
+        self._consent_override = {"reason": reason, "by": actor.user_id}
+
     def accept(self, *, actor: Actor) -> None:
         self._require_status(ReferralStatus.PENDING, "only a pending referral can be accepted")
         self._accepted(actor=actor)

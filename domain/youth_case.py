@@ -92,14 +92,28 @@ class Intervention:
     performed_by: str
 
 
+class ConsentGiver(Enum):
+    GUARDIAN = "guardian"
+    YOUTH = "youth"
+
+
+ALL_SHARING = "all"
+AGE_OF_OWN_CONSENT = 14  # PIPL art. 28, 31: under 14 the guardian consents
+
+
 @dataclass(frozen=True)
 class Consent:
     """Consent to share: `scope` is "all", a department's id or a department kind; `given_by`
-    counts for sharing when it is "guardian", or "youth" for a youth of 14 or over."""
+    names the person; `giver` says in what capacity (consents from before it was asked have
+    none, and gate nothing)."""
 
     scope: str
     granted: bool
     given_by: str
+    giver: ConsentGiver | None = None
+
+    def covers(self, department_id: UUID, department_kind: str) -> bool:
+        return self.scope.strip().lower() in {ALL_SHARING, str(department_id), department_kind}
 
 
 @dataclass(frozen=True)
@@ -245,6 +259,29 @@ class YouthCase(Aggregate):
         self._unsealed(
             actor=actor, reason=require_text(reason, "reason"), legal_basis=require_text(legal_basis, "legal_basis")
         )
+
+    def sharing_consent(self, *, department_id: UUID, department_kind: str, today: date) -> Consent:
+        """The consent that lets the youth's data go to this department; RuleViolation when none does.
+
+        The latest consent covering the department decides: a withdrawal (granted false) stops
+        sharing; under 14 only the guardian's consent counts.
+        """
+        covering = [c for c in self.consents if c.covers(department_id, department_kind)]
+        if not covering:
+            raise RuleViolation("no recorded consent covers sharing with this department", rule="consent_required")
+        latest = covering[-1]
+        if not latest.granted:
+            raise RuleViolation("consent to share with this department was withdrawn", rule="consent_required")
+        born = self.youth.date_of_birth
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        own = latest.giver is ConsentGiver.YOUTH and age >= AGE_OF_OWN_CONSENT
+        if latest.giver is ConsentGiver.GUARDIAN or own:
+            return latest
+        if latest.giver is None:
+            why = "it does not say whether the guardian or the youth gave it"
+        else:
+            why = "the youth is under 14, so the guardian must consent"
+        raise RuleViolation(f"the consent on record does not count: {why}", rule="consent_required")
 
     def _require_open(self) -> None:
         if self.status is CaseStatus.CLOSED:

@@ -16,8 +16,12 @@ router = APIRouter(prefix="/referrals", tags=["referrals"])
 
 @router.post("", status_code=201)
 def make_referral(body: MakeReferral, door: Door, caller: CurrentCaller) -> JSONResponse:
-    """Refer an open case's youth from its station to an active department."""
-    return written_response(door.make_referral(caller, **body.model_dump()), created="/referrals")
+    """Refer an open case's youth from its station to an active department. A consent covering the
+    department must be on the case (409 `consent_required` otherwise), unless a station lead sends
+    `consent_override` with a reason, which is recorded on the referral and in the audit trail."""
+    override = body.consent_override.reason if body.consent_override is not None else None
+    fields = body.model_dump(exclude={"consent_override"})
+    return written_response(door.make_referral(caller, **fields, consent_override=override), created="/referrals")
 
 
 @router.get("/{referral_id}")

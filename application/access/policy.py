@@ -62,6 +62,7 @@ class Action(Enum):
     REFERRAL_HISTORY = "referral.history"
     REFERRAL_ANSWER = "referral.answer"
     REFERRAL_WITHDRAW = "referral.withdraw"
+    REFERRAL_OVERRIDE_CONSENT = "referral.override_consent"
     AUDIT_TRAIL = "audit.trail"
     AUDIT_VERIFY = "audit.verify"
     ACCESS_LOG = "audit.access_log"
@@ -121,6 +122,8 @@ POLICY: dict[Action, dict[Role, Grant]] = {
     Action.REFERRAL_HISTORY: dict(_CASE_READERS),
     Action.REFERRAL_ANSWER: {DEPARTMENT: Grant.DEPARTMENT},
     Action.REFERRAL_WITHDRAW: dict(_STATION_STAFF),
+    # Sharing a youth's data with no consent that covers it: the lead decides, and it is recorded.
+    Action.REFERRAL_OVERRIDE_CONSENT: {LEAD: Grant.STATION},
     Action.AUDIT_TRAIL: dict(_CASE_READERS),
     Action.AUDIT_VERIFY: {AUDITOR: Grant.ANY},
     Action.ACCESS_LOG: {AUDITOR: Grant.ANY, LEAD: Grant.STATION},

@@ -16,6 +16,7 @@ from application.front.registry import RegistryFront
 from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
 from domain.common import Actor
+from domain.referral import Referral
 from domain.youth_case import YouthCase
 
 
@@ -240,17 +241,26 @@ class CaseworkFront(RegistryFront):
 
     # -- referrals
 
-    def make_referral(self, caller: Caller, *, case_id: UUID, **fields: Any) -> Written:
-        """Refer the youth of one of the caller's cases to a department."""
+    def make_referral(
+        self, caller: Caller, *, case_id: UUID, consent_override: str | None = None, **fields: Any
+    ) -> Written:
+        """Refer the youth of one of the caller's cases to a department, under a consent that covers
+        it; only a station lead may share without one (`consent_override`, recorded with its reason)."""
         self.allowed(caller, Action.REFERRAL_MAKE)
         self.referenced(caller, Action.REFERRAL_MAKE, "case", case_id, "case_id")
-        return self.core.make_referral(caller.actor, case_id=case_id, **fields)
+        if consent_override is not None:
+            self.referenced(caller, Action.REFERRAL_OVERRIDE_CONSENT, "case", case_id, "case_id")
+        return self.core.make_referral(caller.actor, case_id=case_id, consent_override=consent_override, **fields)
 
     def get_referral(
         self, caller: Caller, referral_id: UUID, *, version: int | None, as_of: datetime | None
     ) -> dict[str, Any]:
-        """The referral, and of its youth only what the department needs."""
-        return self._get(caller, "referral", referral_id, version, as_of, self._youth_of)
+        """The referral, the footing it was made on (consent, since withdrawn or not, or an override),
+        and of its youth only what the department needs."""
+        found = self._get(caller, "referral", referral_id, version, as_of, self._youth_of)
+        if version is None and as_of is None:
+            found["consent"] = self.core.referral_consent(self.core.record(Referral, referral_id))
+        return found
 
     def _referral_command(
         self, caller: Caller, referral_id: UUID, action: Action, command: Callable[[Actor], Written]

@@ -371,3 +371,7 @@ class AuditTrail(View):
     def _case_unsealed(self, event: Any, conn: Connection) -> str:
         conn.execute(delete(sealed).where(sealed.c.case_id == event.originator_id))
         return f"Case unsealed ({event.legal_basis})"
+
+    @summarise.register(event_class(Referral, "ConsentOverridden"))
+    def _consent_overridden(self, event: Any, conn: Connection) -> str:
+        return "Shared without a covering consent: a station lead's override, reason recorded on the referral"

@@ -113,12 +113,24 @@ def create_pair(
     return created(client.post("/pairs", json=body), "pairs")
 
 
+SHARING_CONSENT = {"scope": "all", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
+
+
+def consent_to_sharing(client: TestClient, case_id: str) -> None:
+    """The guardian's consent to share with any department, unless the case has one already."""
+    if SHARING_CONSENT not in client.get(f"/cases/{case_id}").json()["consents"]:
+        assert client.post(f"/cases/{case_id}/consents", json=SHARING_CONSENT).status_code == 200
+
+
 def create_referral(
     client: TestClient, case_id: str | None = None, department_id: str | None = None, **changes: Any
 ) -> dict[str, Any]:
-    """A pending referral of an open case to an active department (new ones unless named)."""
+    """A pending referral of an open case to an active department (new ones unless named), under the
+    guardian's consent to share."""
+    case_id = case_id or create_case(client)["id"]
+    consent_to_sharing(client, case_id)
     body = {
-        "case_id": case_id or create_case(client)["id"],
+        "case_id": case_id,
         "to_department_id": department_id or create_department(client)["id"],
         "service": "school re-entry support",
         "reason": "Three weeks of truancy.",

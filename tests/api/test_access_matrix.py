@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.api.acting import ADMIN_PASSWORD, USER_PASSWORD, ActingClient
-from tests.api.conftest import CASE, GOALS, STATION, VOLUNTEER
+from tests.api.conftest import CASE, GOALS, SHARING_CONSENT, STATION, VOLUNTEER
 
 ROLES = {
     "O": "station_officer",
@@ -174,7 +174,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "notes": "n",
         "performed_by": "p",
     },
-    ("POST", "/cases/{case_id}/consents"): {"scope": "all", "granted": True, "given_by": "guardian"},
+    ("POST", "/cases/{case_id}/consents"): SHARING_CONSENT,
     ("POST", "/cases/{case_id}/closure"): {"outcome": "done"},
     ("POST", "/cases/{case_id}/reopening"): {"reason": "again"},
     ("POST", "/cases/{case_id}/seal"): {"reason": "offence", "legal_basis": "CPL art. 286"},
@@ -243,6 +243,8 @@ class World:
         department = self._made("/departments", {"name": f"Bureau {station[:4]}", "kind": "education"}, self.admin)
         volunteer = self.volunteer()
         case = self._made("/cases", {**CASE, "station_id": station}, lead)
+        consented = self.client.post(f"/cases/{case}/consents", json=SHARING_CONSENT, headers=lead)
+        assert consented.status_code == 200, consented.text
         pair = {"case_id": case, "volunteer_id": volunteer, "goals": GOALS, "started_on": TODAY.isoformat()}
         referral = {
             "case_id": case,

@@ -27,7 +27,7 @@ from tests.api.conftest import (
 from tests.conftest import settings_for
 
 RISK = {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
-CONSENT = {"scope": "share attendance with the education bureau", "granted": True, "given_by": "Zhang Wei (father)"}
+CONSENT = {"scope": "education", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
 
 
 def intervention() -> dict[str, Any]:

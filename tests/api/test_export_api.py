@@ -23,7 +23,7 @@ def test_an_exported_case_file_verifies_and_holds_the_case_its_pairs_and_referra
     assert verify_export(answer.content) == []
     content = json.loads(answer.content)["content"]
     assert [(r["record_type"], r["record_id"], len(r["events"])) for r in content["records"]] == [
-        ("case", case["id"], 1),
+        ("case", case["id"], 2),  # opened, and the consent to share
         ("pair", pair["id"], 1),
         ("referral", referral["id"], 2),
     ]

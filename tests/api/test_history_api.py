@@ -125,6 +125,7 @@ def test_the_timeline_merges_the_case_with_its_pairs_and_referrals_in_log_order(
         ("case", case["id"], 1),
         ("pair", pair["id"], 1),
         ("case", case["id"], 2),
+        ("case", case["id"], 3),  # the guardian's consent to share, before the referral
         ("referral", referral["id"], 1),
         ("pair", pair["id"], 2),
     ]

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
     TODAY,
+    consent_to_sharing,
     create_case,
     create_department,
     create_referral,
@@ -35,6 +36,7 @@ def referral_body(case_id: str, department_id: str, **changes: Any) -> dict[str,
 def test_making_a_referral_answers_201_with_a_pending_referral_from_the_cases_station(client: TestClient) -> None:
     case = create_case(client)
     department = create_department(client)
+    consent_to_sharing(client, case["id"])
 
     referral = created(client.post("/referrals", json=referral_body(case["id"], department["id"])), "referrals")
 
@@ -54,7 +56,9 @@ def test_a_made_referral_reads_back_with_its_etag(client: TestClient) -> None:
     response = client.get(f"/referrals/{referral['id']}")
 
     assert response.headers["etag"] == '"1"'
-    assert ok(response) == {key: value for key, value in referral.items() if key != "position"}
+    read = ok(response)
+    assert read.pop("consent") == {"basis": "consent", "withdrawn_since": False}
+    assert read == {key: value for key, value in referral.items() if key != "position"}
 
 
 def test_an_accepted_referral_takes_notes_and_is_completed_with_its_outcome(client: TestClient) -> None:

@@ -99,7 +99,7 @@ def test_an_auditor_reads_a_sealed_case_with_a_purpose_and_it_is_marked_and_logg
     assert mark["sealed_by"] == client.usernames[("station_lead", sealed["station"])]
     log = client.get("/audit/access-log", params={"record_id": sealed["case"]}, headers=auditor).json()["items"]
     assert (log[0]["sealed"], log[0]["purpose"], log[0]["role"]) == (True, "court inquiry 2026-118", "auditor")
-    assert [entry["sealed"] for entry in log[1:]] == [False]  # the lead's read before the seal
+    assert log[1:] and not any(entry["sealed"] for entry in log[1:])  # the lead's reads before the seal
 
 
 def test_a_coordinator_of_another_area_finds_nothing_even_with_a_purpose(

@@ -207,6 +207,8 @@ def run_story(cast: Cast) -> dict[str, str]:
             },
         )
 
+    consent = {"scope": "education", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
+    _post(client, f"{case_path}/consents", consent)
     referral = _post(
         client,
         "/referrals",
@@ -251,7 +253,7 @@ def check_story(cast: Cast, ids: dict[str, str]) -> None:
     assert case["plan"] == ["Back in class", "Weekly mentor contact"]
     assert [i["kind"] for i in case["interventions"]] == ["home_visit", "counselling"]
     assert case["youth"]["full_name"] == "Zhang Xiaoming" and case["station_id"] == ids["station"]
-    assert case["version"] == 6
+    assert case["version"] == 7  # opened, assessed, planned, two interventions, consent, closed
 
     pair = _ok(cast.mentor.get(f"/pairs/{ids['pair']}"), 200)
     assert pair["status"] == "active" and len(pair["sessions"]) == 3
@@ -273,7 +275,7 @@ def check_story(cast: Cast, ids: dict[str, str]) -> None:
     assert set(referral["youth"]) == {"full_name", "age", "school", "guardian_name", "guardian_phone", "plan_goals"}
     assert cast.department.get(f"/pairs/{ids['pair']}").status_code == 404
 
-    before_closing = _ok(cast.coordinator.get(f"/cases/{ids['case']}", params={"version": 5}), 200)
+    before_closing = _ok(cast.coordinator.get(f"/cases/{ids['case']}", params={"version": 6}), 200)
     assert before_closing["status"] == "open"
     listed = cast.officer.get("/stations").json()["items"]
     assert ids["station"] in [s["id"] for s in listed]

@@ -64,7 +64,7 @@ def test_a_case_is_worked_and_read_back_in_full(app: YouthCare) -> None:
     assert case["risk_level"] == "medium" and case["plan"] == ["back in class"]
     assert case["case_worker_id"] == "officer-li"
     assert [i["kind"] for i in case["interventions"]] == ["home_visit"]
-    assert case["consents"] == [{"scope": "share with school", "granted": True, "given_by": "father"}]
+    assert case["consents"] == [{"scope": "share with school", "granted": True, "given_by": "father", "giver": None}]
     assert case["youth"]["date_of_birth"] == "2011-05-02"
 
 
@@ -193,10 +193,16 @@ def test_a_pair_logs_sessions_and_goal_progress(app: YouthCare) -> None:
         )
 
 
+def consent_to_sharing(app: YouthCare, case_id: UUID) -> None:
+    """The guardian's consent to share the youth's data with any department."""
+    app.record_consent(STAFF, case_id, scope="all", granted=True, given_by="Zhang Wei (father)", giver="guardian")
+
+
 def test_a_referral_runs_from_station_to_department_and_back(app: YouthCare) -> None:
     station_id = station(app)
     case_id = open_case(app, station_id)
     department_id = department(app)
+    consent_to_sharing(app, case_id)
     made = app.make_referral(
         STAFF,
         case_id=case_id,

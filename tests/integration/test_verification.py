@@ -28,7 +28,14 @@ from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from tests.conftest import settings_for
-from tests.integration.test_application import STAFF, department, open_case, screened_volunteer, station
+from tests.integration.test_application import (
+    STAFF,
+    consent_to_sharing,
+    department,
+    open_case,
+    screened_volunteer,
+    station,
+)
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -51,6 +58,7 @@ class Tampered:
         self.app.match_pair(
             STAFF, case_id=case_id, volunteer_id=screened_volunteer(self.app), goals=["g"], started_on=TODAY
         )
+        consent_to_sharing(self.app, case_id)
         referral = self.app.make_referral(
             STAFF, case_id=case_id, to_department_id=department(self.app), service="s", reason="r", respond_by=TODAY
         )

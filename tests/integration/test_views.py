@@ -28,6 +28,7 @@ from infrastructure.projector import PositionMoved, Projector, tracking
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from tests.conftest import settings_for
+from tests.integration.test_application import consent_to_sharing
 
 STAFF = Actor("officer-li", Role.STATION_STAFF)
 ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
@@ -168,6 +169,7 @@ def match(app: YouthCare, case_id: UUID, volunteer_id: UUID) -> Written:
 
 
 def refer(app: YouthCare, case_id: UUID, department_id: UUID) -> Written:
+    consent_to_sharing(app, case_id)
     return app.make_referral(
         STAFF,
         case_id=case_id,
@@ -377,6 +379,7 @@ def test_the_audit_trail_has_one_row_per_event_in_log_order(app: YouthCare, proj
         ("pair_slot.Created", "officer-li", "station_staff"),
         ("pair_slot.Occupied", "officer-li", "station_staff"),
         ("pair.SessionLogged", "officer-li", "station_staff"),
+        ("case.ConsentRecorded", "officer-li", "station_staff"),
         ("referral.Made", "officer-li", "station_staff"),
         ("referral.Accepted", "clerk-zhao", "department_staff"),
         ("station.Renamed", "admin-1", "administrator"),
@@ -392,6 +395,7 @@ def test_the_audit_trail_has_one_row_per_event_in_log_order(app: YouthCare, proj
         ("pair_slot", ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id), 1),
         ("pair_slot", ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id), 2),
         ("pair", pair.id, 2),
+        ("case", case_id, 3),
         ("referral", referral_id, 1),
         ("referral", referral_id, 2),
         ("station", station_id, 2),
@@ -462,6 +466,7 @@ def test_the_audit_trail_names_organisations_as_they_were_called_at_the_time(
         ("station.Renamed", "Renamed from “Chengguan Care Station” to “Chengguan East Station”"),
         ("case.Opened", "Case opened at “Chengguan East Station” (truancy, from school)"),
         ("department.Renamed", "Renamed from “Education Bureau” to “District Education Bureau”"),
+        ("case.ConsentRecorded", "Consent granted for “all”"),
         (
             "referral.Made",
             f"Referred to “District Education Bureau” for “school re-entry”, "

@@ -564,9 +564,13 @@ def machine_for(store: Store) -> type[RuleBasedStateMachine]:
             respond_by = utc_today() + timedelta(days=days)
             return self.created(
                 "referral",
-                lambda: self.app.make_referral(
-                    actor, case_id=case, to_department_id=department, service=service, reason="r", respond_by=respond_by
-                ),
+                lambda: self.share_then_refer(actor, case, department, service, respond_by),
+            )
+
+        def share_then_refer(self, actor: Actor, case: UUID, department: UUID, service: str, respond_by: Any) -> Any:
+            self.app.record_consent(actor, case, scope="all", granted=True, given_by="g", giver="guardian")
+            return self.app.make_referral(
+                actor, case_id=case, to_department_id=department, service=service, reason="r", respond_by=respond_by
             )
 
         @rule(actor=ACTORS, referral=referrals)
