@@ -15,6 +15,7 @@ from domain.youth_case import (
     CaseSource,
     CaseStatus,
     Consent,
+    ConsentGiver,
     Gender,
     Intervention,
     InterventionKind,
@@ -304,3 +305,47 @@ def test_reopening_needs_a_reason() -> None:
     assert caught.value.rule == "blank_text"
     assert caught.value.field == "reason"
     assert case.status is CaseStatus.CLOSED
+
+
+# -- consent to share, and sealing
+
+
+def share(case: YouthCase, scope: str, giver: ConsentGiver | None, granted: bool = True) -> None:
+    case.record_consent(actor=ACTOR, consent=Consent(scope=scope, granted=granted, given_by="Zhang Wei", giver=giver))
+
+
+def test_a_consent_that_does_not_say_who_gave_it_does_not_let_data_be_shared() -> None:
+    case = open_case()
+    share(case, "all", None)  # as recorded before the giver was asked
+
+    with pytest.raises(RuleViolation) as refused:
+        case.sharing_consent(department_id=uuid4(), department_kind="education", today=date.today())
+
+    assert refused.value.rule == "consent_required"
+
+
+def test_the_latest_covering_consent_decides() -> None:
+    case = open_case()
+    department = uuid4()
+    share(case, "education", ConsentGiver.GUARDIAN)
+    share(case, str(department), ConsentGiver.GUARDIAN, granted=False)
+    share(case, "health", ConsentGiver.GUARDIAN)
+
+    with pytest.raises(RuleViolation):
+        case.sharing_consent(department_id=department, department_kind="education", today=date.today())
+    assert case.sharing_consent(department_id=uuid4(), department_kind="education", today=date.today()).granted
+
+
+def test_sealing_marks_the_case_and_unsealing_clears_it() -> None:
+    case = open_case()
+    now = utc_now()
+
+    case.seal_record(actor=ACTOR, reason="offence", legal_basis="CPL 286", now=now)
+
+    assert case.seal is not None and (case.seal.sealed_at, case.seal.sealed_by) == (now, ACTOR.user_id)
+    with pytest.raises(RuleViolation):
+        case.seal_record(actor=ACTOR, reason="again", legal_basis="CPL 286", now=now)
+    case.unseal(actor=ACTOR, reason="new offence", legal_basis="CPL 286")
+    assert case.seal is None
+    with pytest.raises(RuleViolation):
+        case.unseal(actor=ACTOR, reason="again", legal_basis="CPL 286")
