@@ -179,7 +179,6 @@ class ReadLog:
         """Recompute the chain from the first entry; the first entry whose link does not hold."""
         previous, expected_seq, checked = GENESIS, 1, 0
         with self.db.reading() as conn:
-            offset = 0
             while True:
                 rows = conn.execute(
                     select(access_log).where(access_log.c.seq >= expected_seq).order_by(access_log.c.seq).limit(1000)
@@ -205,7 +204,6 @@ class ReadLog:
                     if link != row.link:
                         return _broken(checked, row.seq, "the entry or its link was changed")
                     previous, expected_seq, checked = link, row.seq + 1, checked + 1
-                offset += len(rows)
             total = conn.execute(select(func.count()).select_from(access_log)).scalar() or 0
         if total != checked:
             return _broken(checked, expected_seq, "entries out of sequence")
