@@ -11,6 +11,11 @@
                                          the case file's timeline and state then, as tables
     youthcare users add|list|disable|enable|set-role|reset-password ...
                                          manage users (see `youthcare users --help`)
+    youthcare database setup --app-role ROLE
+                                         as the owner: make every table, then a role that owns
+                                         nothing, with the grants the service needs (password
+                                         from YOUTHCARE_APP_ROLE_PASSWORD, if set)
+    youthcare database grants ROLE       print those grants as SQL
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -21,6 +26,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -43,6 +49,7 @@ from application.views.hash_chain import HashChain
 from application.views.verification import Anchor
 from domain.common import Role
 from infrastructure.front import create_front
+from infrastructure.grants import grant_statements, set_up
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -234,6 +241,19 @@ def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int 
     return 0
 
 
+def database_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        if args.action == "grants":
+            statements = grant_statements(args.role, settings.database_schema)
+        else:
+            statements = set_up(settings, args.app_role, os.environ.get("YOUTHCARE_APP_ROLE_PASSWORD") or None)
+    except ValueError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    out.write("".join(f"{statement};\n" for statement in statements))
+    return 0
+
+
 def _aware(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
@@ -266,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     when.add_argument("--at", type=_aware, metavar="TIME", help="ISO 8601 with a zone, e.g. 2026-11-27T09:00:00+08:00")
     when.add_argument("--version", type=int, metavar="N", help="the case's version N")
     cli_users.add_parsers(commands)
+    database = commands.add_parser("database", help="run the service under a role that owns nothing")
+    database_actions = database.add_subparsers(dest="action", required=True)
+    setup_parser = database_actions.add_parser("setup", help="tables, the app role and its grants (as the owner)")
+    setup_parser.add_argument("--app-role", required=True, metavar="ROLE")
+    database_actions.add_parser("grants", help="the app role's grants, as SQL").add_argument("role")
     args = parser.parse_args(argv)
     if args.command == "verify-export":  # offline: no settings, no database
         return check_export(args.file, sys.stdout)
@@ -282,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export(settings, args.case_id, args.output)
     if args.command == "replay":
         return replay(settings, args.case_id, args.at, args.version, sys.stdout)
+    if args.command == "database":
+        return database_command(settings, args, sys.stdout)
     if args.command == "users":
         with _front(settings) as front:
             caller = console(Role.ADMIN, f"users {args.action}")

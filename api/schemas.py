@@ -260,7 +260,6 @@ class MakeReferral(Body):
     consent_override: ConsentOverride | None = None
 
 
-
 class ProgressNote(Body):
     model_config = _example({"note": "Class teacher assigned; first meeting held."})
     note: Required

@@ -1,4 +1,4 @@
-"""The service under a PostgreSQL role that can append events but not change them (README)."""
+"""The service under a PostgreSQL role that can append events but not change them (`youthcare database setup`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from application.access.principal import Caller
 from domain.common import Role
 from infrastructure.front import create_front
+from infrastructure.grants import grant_statements, set_up
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -23,48 +24,17 @@ from tests.integration.test_application import STAFF, open_case, station
 
 pytestmark = pytest.mark.postgres
 
-VIEW_TABLES = (
-    "youthcare_projections, youthcare_chain, audit_trail, audit_trail_records, casework_stations, "
-    "casework_departments, casework_volunteers, casework_screenings, casework_trainings, casework_cases, "
-    "casework_closures, casework_interventions, casework_pairs, casework_sessions, casework_referrals"
-)
 
-
-def test_a_role_with_the_readme_grants_works_and_cannot_change_events(
+def test_a_role_set_up_by_the_database_command_works_and_cannot_change_events(
     pg_schema: tuple[str, str], tmp_path: Path
 ) -> None:
     url, schema = pg_schema
     owner = Settings(database_url=SecretStr(url), database_schema=schema)
-    made = create_application(owner)  # the owner makes the tables and the trigger
-    projector = Projector(made, ViewStore(made, owner))
-    for view in projector.views:
-        projector.run_view_once(view)
-    create_front(owner, projector)  # and the sign-in and read log tables
-    projector.close()
-    made.close()
-
     role = f"youthcare_app_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)
-    grants = [
-        f'CREATE ROLE "{role}" LOGIN',
-        f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
-        f'GRANT SELECT, INSERT, UPDATE ON "{schema}".youthcare_events TO "{role}"',
-        f'GRANT USAGE ON SEQUENCE "{schema}".youthcare_events_id_seq TO "{role}"',
-        f'GRANT SELECT, INSERT ON "{schema}".youthcare_snapshots TO "{role}"',
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON "
-        + ", ".join(f'"{schema}".{t.strip()}' for t in VIEW_TABLES.split(","))
-        + f' TO "{role}"',
-        "GRANT SELECT, INSERT, UPDATE ON "
-        + ", ".join(f'"{schema}".{t}' for t in ("auth_credentials", "auth_sessions"))
-        + f' TO "{role}"',
-        "GRANT SELECT, INSERT ON "
-        + ", ".join(f'"{schema}".{t}' for t in ("auth_failures", "access_log", "access_log_refs"))
-        + f' TO "{role}"',
-        f'GRANT USAGE ON SEQUENCE "{schema}".auth_failures_id_seq TO "{role}"',
-    ]
-    with admin.begin() as conn:
-        for grant in grants:
-            conn.execute(text(grant))
+    ran = set_up(owner, role, password="not checked under trust auth")  # tables, trigger, role, grants
+    assert ran == grant_statements(role, schema)
+    set_up(owner, role, password=None)  # again: the role exists, nothing breaks
     as_role = make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
     settings = Settings(database_url=SecretStr(as_role), database_schema=schema, snapshot_interval=2)
     try:
