@@ -154,6 +154,17 @@ class CaseService(BaseApp):
             lambda c: c.unseal(actor=actor, reason=reason, legal_basis=legal_basis),
         )
 
+    def erase_case(
+        self, actor: Actor, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None = None
+    ) -> Written:
+        """Record the erasure of the youth's personal data (the key itself is destroyed by the caller)."""
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.erase(actor=actor, reason=reason, legal_basis=legal_basis),
+        )
+
     def get_case(self, case_id: UUID, *, version: int | None = None, as_of: datetime | None = None) -> dict[str, Any]:
         """The case as it is now, or as it stood at `version`."""
         return self._read(YouthCase, case_id, version, as_of)
@@ -161,6 +172,8 @@ class CaseService(BaseApp):
     def _open_case(self, case_id: UUID, field: str) -> YouthCase:
         """A case named by another command's input, which must be open."""
         case = self._referenced(YouthCase, case_id, field)
+        if case.erased:
+            raise RuleViolation("the case's personal data was erased: no more work on it", rule="case_erased")
         if case.status is not CaseStatus.OPEN:
             raise RuleViolation("the case is closed", rule="case_closed")
         return case

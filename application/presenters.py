@@ -106,6 +106,7 @@ def _case(record: YouthCase) -> dict[str, Any]:
             "outcome": record.outcome,
             "closing_notes": record.closing_notes,
             "opened_by": record.opened_by,
+            "erased": record.erased,
             "sealed": record.seal is not None,
             "seal": record.seal,
         }

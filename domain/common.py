@@ -32,6 +32,9 @@ class Actor:
     role: Role
 
 
+ERASED = "[erased]"  # what a personal text reads as once its case's key is destroyed
+
+
 class DomainError(Exception):
     """Base of every error a record raises. `rule` is a stable, machine-readable name."""
 

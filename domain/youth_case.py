@@ -235,12 +235,14 @@ class YouthCase(Aggregate):
         self._closed(actor=actor, outcome=outcome, notes=notes.strip())
 
     def reopen(self, *, actor: Actor, reason: str) -> None:
+        self._require_not_erased()
         if self.status is not CaseStatus.CLOSED:
             raise RuleViolation("only a closed case can be reopened", rule="case_not_closed")
         self._reopened(actor=actor, reason=require_text(reason, "reason"))
 
     def seal_record(self, *, actor: Actor, reason: str, legal_basis: str, now: datetime) -> None:
         """Seal the case: from now on it is hidden from all but a lawful, purposed read."""
+        self._require_not_erased()
         if self.seal is not None:
             raise RuleViolation("the case is already sealed", rule="already_sealed")
         self._sealed(
@@ -254,6 +256,7 @@ class YouthCase(Aggregate):
         )
 
     def unseal(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
+        self._require_not_erased()
         if self.seal is None:
             raise RuleViolation("the case is not sealed", rule="not_sealed")
         self._unsealed(
@@ -283,7 +286,26 @@ class YouthCase(Aggregate):
             why = "the youth is under 14, so the guardian must consent"
         raise RuleViolation(f"the consent on record does not count: {why}", rule="consent_required")
 
+    @property
+    def erased(self) -> bool:
+        """Whether the youth's personal data was erased (the case's key destroyed)."""
+        return bool(self.__dict__.get("_erased"))
+
+    def erase(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
+        """Record that the youth's personal data is erased; the key that encrypts it is destroyed
+        by whoever stores the records. The reason and basis should name law and purpose, not the youth."""
+        if self.erased:
+            raise RuleViolation("the case's personal data is already erased", rule="case_erased")
+        self._erased_event(
+            actor=actor, reason=require_text(reason, "reason"), legal_basis=require_text(legal_basis, "legal_basis")
+        )
+
+    def _require_not_erased(self) -> None:
+        if self.erased:
+            raise RuleViolation("the case's personal data was erased: it takes no more work", rule="case_erased")
+
     def _require_open(self) -> None:
+        self._require_not_erased()
         if self.status is CaseStatus.CLOSED:
             raise RuleViolation("the case is closed; it takes nothing but reopening", rule="case_closed")
 
@@ -329,3 +351,7 @@ class YouthCase(Aggregate):
     @event("Unsealed")
     def _unsealed(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
         self.__dict__.pop("_seal", None)
+
+    @event("Erased")
+    def _erased_event(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
+        self._erased = True

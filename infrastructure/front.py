@@ -10,6 +10,7 @@ from application.access.signin import Passwords, SignInRules, SignInStore
 from application.access.tables import create_tables
 from application.front import Front
 from application.views.read_side import ReadPolicy, ReadSide
+from infrastructure.erasure import Eraser
 from infrastructure.persistence import setup_lock
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -44,6 +45,7 @@ def create_front(settings: Settings, projector: Projector) -> Front:
         SignInStore(store, rules),
         Passwords(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib),
         ReadLog(store),
+        Eraser(application, store, application.mapper.keys),  # type: ignore[attr-defined]
     )
 
 

@@ -6,8 +6,10 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -20,9 +22,10 @@ MEMORY_URL = "memory://"
 def library_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's own settings, derived from ours."""
     url = settings.database_url.get_secret_value()
+    mapper = {"MAPPER_TOPIC": "infrastructure.personal:PersonalMapper"}  # personal data encrypted per case
     if url == MEMORY_URL:
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url, "CREATE_TABLE": "y"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo", **mapper}
+    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url, "CREATE_TABLE": "y", **mapper}
     if settings.database_schema:
         env["SQLALCHEMY_SCHEMA"] = settings.database_schema
     return env
@@ -116,9 +119,39 @@ def make_events_append_only(settings: Settings) -> None:
 
 
 def create_application(settings: Settings) -> YouthCare:
-    """The application, its tables created. Call once per process and keep it."""
+    """The application, its tables created and its case keys at hand. Call once per process and keep it.
+
+    A master key that does not open the stored case keys stops it here, not at the first read.
+    """
+    from infrastructure.keys import KeyRing, master_key
+    from infrastructure.view_store import ViewStore
+
+    master = master_key(settings)
     with setup_lock(settings.database_url.get_secret_value(), settings.database_schema):
         prepare_database(settings)
         app = YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
         make_events_append_only(settings)
-        return app
+        secure_sqlite_deletes(app)
+        ring = KeyRing(ViewStore(app, settings), master)
+        ring.create_tables()
+    try:
+        ring.check_master()
+    except Exception:
+        app.close()
+        raise
+    app.mapper.keys = ring  # type: ignore[attr-defined]
+    return app
+
+
+def secure_sqlite_deletes(app: YouthCare) -> None:
+    """On SQLite, overwrite deleted and replaced content with zeros, so erased data does not
+    linger in free pages of the file."""
+    datastore = getattr(app.recorder, "datastore", None)
+    if datastore is None or datastore.engine.dialect.name != "sqlite":
+        return
+
+    def on_connect(connection: Any, _: Any) -> None:
+        connection.execute("PRAGMA secure_delete = ON")
+
+    sqlalchemy_event.listen(datastore.engine, "connect", on_connect)
+    datastore.engine.dispose()  # connections made before now reconnect with the pragma

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     mentor_contact_days: int = Field(
         default=30, ge=1, le=3650, description="An active pair with no session for this many days is flagged."
     )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Base64 of 32 random bytes (`openssl rand -base64 32`): wraps the per-case keys that encrypt "
+            "personal data. Required in production; in development one is made once and kept in "
+            "master.key beside the SQLite database (or in var/)."
+        ),
+    )
     bootstrap_admin_password: SecretStr | None = Field(
         default=None,
         description=(
@@ -88,7 +96,7 @@ class Settings(BaseSettings):
         description="In production the database URL must be given explicitly, never defaulted.",
     )
 
-    @field_validator("bootstrap_admin_password", mode="before")
+    @field_validator("bootstrap_admin_password", "master_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -97,6 +105,10 @@ class Settings(BaseSettings):
     def _production_names_its_database(self) -> Settings:
         if self.environment == "production" and "database_url" not in self.model_fields_set:
             raise ValueError("YOUTHCARE_DATABASE_URL must be set when YOUTHCARE_ENVIRONMENT=production")
+        if self.environment == "production" and self.master_key is None:
+            raise ValueError(
+                "YOUTHCARE_MASTER_KEY must be set when YOUTHCARE_ENVIRONMENT=production: it opens the personal data"
+            )
         if self.environment == "production" and (
             self.password_hash_memory_kib < 19456 or self.password_hash_time_cost < 2
         ):

@@ -210,3 +210,15 @@ def unseal_case(
 ) -> JSONResponse:
     """Unseal the case (a coordinator of its area), e.g. when a new offence lifts the seal by law."""
     return written_response(door.unseal_case(caller, case_id, **body.model_dump(), expected_version=expected))
+
+
+@router.post("/{case_id}/erasure")
+def erase_case(
+    case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Erase the youth's personal data for good (an admin): the case's key is destroyed, so the
+    identity, contact details and every note about the youth read as erased everywhere (now, at
+    past versions, in histories, timelines, exports and views), while kinds, dates, statuses and
+    counts remain and every hash chain still verifies. `reason` and `legal_basis` are kept in
+    the clear: name the law and the purpose, not the youth."""
+    return written_response(door.erase_case(caller, case_id, **body.model_dump(), expected_version=expected))

@@ -49,6 +49,7 @@ class Action(Enum):
     CASE_ASSIGN = "case.assign"
     CASE_EXPORT = "case.export"
     CASE_SEAL = "case.seal"
+    CASE_ERASE = "case.erase"
     CASE_UNSEAL = "case.unseal"
     SEALED_READ = "case.read_sealed"
     CASE_SEARCH = "case.search"
@@ -108,6 +109,8 @@ POLICY: dict[Action, dict[Role, Grant]] = {
     Action.CASE_ASSIGN: {LEAD: Grant.STATION},
     Action.CASE_EXPORT: {AUDITOR: Grant.ANY},
     Action.CASE_SEAL: {LEAD: Grant.STATION, COORDINATOR: Grant.STATION},
+    # Destroying the key of a case's personal data: an admin, who sees no case content otherwise.
+    Action.CASE_ERASE: {ADMIN: Grant.ANY},
     Action.CASE_UNSEAL: {COORDINATOR: Grant.STATION},
     # Reading a sealed case, its pairs and referrals (with a stated purpose, and logged as such).
     Action.SEALED_READ: {COORDINATOR: Grant.STATION, AUDITOR: Grant.ANY},
@@ -159,6 +162,7 @@ class Facts:
     department_id: UUID | None = None
     volunteer_id: UUID | None = None
     seal: Any = None
+    erased: bool = False
 
 
 def grant(role: Role, action: Action) -> Grant | None:

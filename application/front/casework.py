@@ -10,12 +10,12 @@ from uuid import UUID
 from application.access.policy import Action
 from application.access.principal import Caller
 from application.base import MAX_VERSION, Written
-from application.errors import Forbidden, NotFound, ReferenceNotFound
+from application.errors import Forbidden, NotFound, ReferenceNotFound, StoreUnavailable
 from application.front.gate import seal_marked, youth_minimum
 from application.front.registry import RegistryFront
 from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
-from domain.common import Actor
+from domain.common import Actor, RuleViolation
 from domain.referral import Referral
 from domain.youth_case import YouthCase
 
@@ -97,6 +97,27 @@ class CaseworkFront(RegistryFront):
                 continue
         self.logged(caller, {"case_id": str(case_id), "related": [str(r) for _, r in related]}, facts=facts)
         return at, timeline, states
+
+    def erase_case(
+        self, caller: Caller, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None
+    ) -> Written:
+        """Erase the youth's personal data for good (an admin): the erasure is recorded as an event
+        holding none, then the case key is destroyed, its snapshots dropped and the views purged."""
+        self.record(caller, Action.CASE_ERASE, "case", case_id)
+        try:
+            written = self.core.erase_case(
+                caller.actor, case_id, reason=reason, legal_basis=legal_basis, expected_version=expected_version
+            )
+        except RuleViolation as refused:
+            if refused.rule == "case_erased":
+                self.eraser.erase(case_id)  # finish an erasure that stopped half-way; harmless otherwise
+            raise
+        try:
+            self.eraser.erase(case_id)
+        except Exception as error:
+            raise StoreUnavailable("the erasure is recorded but not finished; send it again") from error
+        # The answer shows the case as it now reads: erased.
+        return Written(written.id, written.version, written.position, self.core.read_record(YouthCase, case_id))
 
     def seal_case(
         self, caller: Caller, case_id: UUID, *, reason: str, legal_basis: str, expected_version: int | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -53,6 +53,12 @@ SEALED_READS = {
 }
 
 
+class Eraser(Protocol):
+    """Destroys a case's key and whatever else holds its personal data in clear (infrastructure)."""
+
+    def erase(self, case_id: UUID) -> None: ...
+
+
 class Gate:
     def __init__(
         self,
@@ -61,12 +67,14 @@ class Gate:
         signin: SignInStore,
         passwords: Passwords,
         read_log: ReadLog,
+        eraser: Eraser,
     ) -> None:
         self.core = core
         self.reads = reads
         self.signin = signin
         self.passwords = passwords
         self.read_log = read_log
+        self.eraser = eraser
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -78,16 +86,28 @@ class Gate:
         """What access checks need to know of the record (NotFound when there is none)."""
         if kind == "case":
             case = self.core.record(YouthCase, record_id)
-            return Facts(kind, record_id, station_id=case.station_id, seal=case.seal)
+            return Facts(kind, record_id, station_id=case.station_id, seal=case.seal, erased=case.erased)
         if kind == "pair":
             pair = self.core.record(MentoringPair, record_id)
             case = self.core.record(YouthCase, pair.case_id)
-            return Facts(kind, record_id, station_id=case.station_id, volunteer_id=pair.volunteer_id, seal=case.seal)
+            return Facts(
+                kind,
+                record_id,
+                station_id=case.station_id,
+                volunteer_id=pair.volunteer_id,
+                seal=case.seal,
+                erased=case.erased,
+            )
         if kind == "referral":
             referral = self.core.record(Referral, record_id)
             case = self.core.record(YouthCase, referral.case_id)
             return Facts(
-                kind, record_id, station_id=case.station_id, department_id=referral.to_department_id, seal=case.seal
+                kind,
+                record_id,
+                station_id=case.station_id,
+                department_id=referral.to_department_id,
+                seal=case.seal,
+                erased=case.erased,
             )
         if kind == "volunteer":
             self.core.record(Volunteer, record_id)
@@ -143,9 +163,10 @@ class Gate:
         facts = self.facts(kind, record_id)
         if facts.seal is not None and not self.passes_seal(caller, action, facts):
             raise NotFound(f"no {kind} with id {record_id}")
-        if not self.allows(caller.principal, KNOWING[kind], facts):
+        may_act = self.allows(caller.principal, action, facts)  # who may act on a record may know of it
+        if not may_act and not self.allows(caller.principal, KNOWING[kind], facts):
             raise NotFound(f"no {kind} with id {record_id}")
-        if not self.allows(caller.principal, action, facts):
+        if not may_act:
             raise Forbidden(f"your role may not do this to this {kind}")
         return facts
 
@@ -154,7 +175,7 @@ class Gate:
         by the mentor of its pair doing a mentor's work, or read by an auditor or coordinator who
         states a purpose. Everyone else finds nothing there."""
         who = caller.principal
-        if action is Action.CASE_UNSEAL:
+        if action in (Action.CASE_UNSEAL, Action.CASE_ERASE):
             return self.allows(who, action, facts)
         if who.role is Role.MENTOR and facts.kind == "pair":
             return action in (Action.PAIR_READ, Action.PAIR_LOG)
@@ -228,7 +249,9 @@ def seal_marked(answer: dict[str, Any], facts: Facts, who: Principal) -> dict[st
     return answer | {"sealed": True, "seal": plain(facts.seal)}
 
 
-def age_in_years(born: date, today: date) -> int:
+def age_in_years(born: date | None, today: date) -> int | None:
+    if born is None:  # erased
+        return None
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 

@@ -12,7 +12,7 @@ from application.access.policy import Action, grant
 from application.access.principal import Caller
 from application.base import Written
 from application.front.gate import KINDS, Gate, seal_marked
-from domain.common import Actor
+from domain.common import Actor, RuleViolation
 
 # Reads of these kinds are logged: they carry personal data of minors or volunteers.
 LOGGED_KINDS = {"case", "pair", "referral", "volunteer", "user"}
@@ -32,7 +32,11 @@ class RegistryFront(Gate):
     def _command(
         self, caller: Caller, action: Action, kind: str, record_id: UUID, command: Callable[[Actor], Written]
     ) -> Written:
-        self.record(caller, action, kind, record_id)
+        facts = self.record(caller, action, kind, record_id)
+        if facts.erased:
+            raise RuleViolation(
+                "the case's personal data was erased: its records take no more work", rule="case_erased"
+            )
         return command(caller.actor)
 
     def _get(

@@ -96,7 +96,7 @@ def _words(item: Any) -> str:
 
 class AuditTrail(View):
     name = "audit_trail"
-    version = 3
+    version = 4
     metadata = metadata
 
     FILINGS_KEPT = 100_000  # records whose filing is remembered between events
@@ -276,7 +276,7 @@ class AuditTrail(View):
 
     @summarise.register(event_class(MentoringPair, "GoalProgressUpdated"))
     def _goal_progress(self, event: Any, conn: Connection) -> str:
-        return f"Goal “{event.progress.goal}” now {_words(event.progress.status)}"
+        return f"A goal now {_words(event.progress.status)}"  # the goal's words are the youth's: not here
 
     @summarise.register(event_class(MentoringPair, "Paused"))
     def _pair_paused(self, event: Any, conn: Connection) -> str:
@@ -375,3 +375,7 @@ class AuditTrail(View):
     @summarise.register(event_class(Referral, "ConsentOverridden"))
     def _consent_overridden(self, event: Any, conn: Connection) -> str:
         return "Shared without a covering consent: a station lead's override, reason recorded on the referral"
+
+    @summarise.register(event_class(YouthCase, "Erased"))
+    def _case_erased(self, event: Any, conn: Connection) -> str:
+        return f"Personal data erased ({event.legal_basis})"

@@ -31,6 +31,7 @@ from application.views.casework_tables import (
     volunteers,
 )
 from application.views.casework_tables import sessions as session_rows  # noqa: I001  (name clash with sessions)
+from domain.common import ERASED
 from domain.mentoring_pair import MentoringPair, PairStatus
 from domain.organisation import Department, Organisation, Station
 from domain.referral import Referral, ReferralStatus
@@ -67,7 +68,7 @@ class ReferralFacts:
 
 class Casework(View):
     name = "casework"
-    version = 2
+    version = 3
     metadata = metadata
 
     KEPT = 100_000  # records remembered between events, per kind
@@ -245,6 +246,10 @@ class Casework(View):
             )
         )
         self._case_station[event.originator_id] = event.station_id
+
+    @apply.register(event_class(YouthCase, "Erased"))
+    def _case_erased(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(youth_display_name=ERASED))
 
     @apply.register(event_class(YouthCase, "Sealed"))
     def _case_sealed(self, event: Any, conn: Connection, position: int) -> None:

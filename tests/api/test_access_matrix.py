@@ -124,6 +124,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/cases/{case_id}/closure"): case_work(),
     ("POST", "/cases/{case_id}/reopening"): case_work(),
     ("POST", "/cases/{case_id}/seal"): case_work("LC"),
+    ("POST", "/cases/{case_id}/erasure"): Expect(412, "X", "X", knows="OLCAX", knows_anywhere="AX"),
     ("POST", "/cases/{case_id}/unsealing"): case_work("C"),
     ("POST", "/pairs"): Expect(201, "OL", record=False, out_refused=422),  # case B is unknown to them
     ("GET", "/pairs/{pair_id}"): Expect(200, "OLCAM", "A", **PAIR_KNOWN),
@@ -178,6 +179,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/cases/{case_id}/closure"): {"outcome": "done"},
     ("POST", "/cases/{case_id}/reopening"): {"reason": "again"},
     ("POST", "/cases/{case_id}/seal"): {"reason": "offence", "legal_basis": "CPL art. 286"},
+    ("POST", "/cases/{case_id}/erasure"): {"reason": "purpose fulfilled", "legal_basis": "PIPL art. 47"},
     ("POST", "/cases/{case_id}/unsealing"): {"reason": "new offence", "legal_basis": "CPL art. 286"},
     ("POST", "/pairs/{pair_id}/sessions"): SESSION,
     ("POST", "/pairs/{pair_id}/goal-progress"): {"goal": GOALS[0], "status": "in_progress", "note": ""},

@@ -45,6 +45,7 @@ ENDPOINTS = {
     "/cases/{case_id}/closure": {"post"},
     "/cases/{case_id}/reopening": {"post"},
     "/cases/{case_id}/seal": {"post"},
+    "/cases/{case_id}/erasure": {"post"},
     "/cases/{case_id}/unsealing": {"post"},
     "/pairs": {"post"},
     "/pairs/{pair_id}": {"get"},

@@ -22,6 +22,7 @@ from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from tests.api.acting import ADMIN_PASSWORD, FAST_HASHING
+from tests.unit.test_settings import TEST_MASTER_KEY
 
 READERS, READS_EACH = 4, 25
 
@@ -92,7 +93,12 @@ def test_a_read_log_that_cannot_be_written_refuses_the_read(front: Front) -> Non
 
 
 def test_production_with_no_user_and_no_bootstrap_password_refuses_to_start(tmp_path: object) -> None:
-    settings = Settings(database_url=SecretStr(MEMORY_URL), environment="production", bootstrap_admin_password=None)
+    settings = Settings(
+        database_url=SecretStr(MEMORY_URL),
+        environment="production",
+        bootstrap_admin_password=None,
+        master_key=SecretStr(TEST_MASTER_KEY),
+    )
     app = create_application(settings)
     projector = Projector(app, ViewStore(app, settings))
     try:
@@ -109,4 +115,9 @@ def test_production_with_no_user_and_no_bootstrap_password_refuses_to_start(tmp_
 
 def test_production_refuses_a_weak_password_hash() -> None:
     with pytest.raises(ValueError, match="OWASP"):
-        Settings(database_url=SecretStr(MEMORY_URL), environment="production", **FAST_HASHING)
+        Settings(
+            database_url=SecretStr(MEMORY_URL),
+            environment="production",
+            master_key=SecretStr(TEST_MASTER_KEY),
+            **FAST_HASHING,
+        )

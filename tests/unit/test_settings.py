@@ -8,6 +8,8 @@ from pydantic import ValidationError
 from infrastructure.persistence import library_env
 from infrastructure.settings import DEFAULT_DATABASE_URL, Settings
 
+TEST_MASTER_KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="  # 32 bytes, for tests only
+
 
 def test_development_defaults_to_the_embedded_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("YOUTHCARE_DATABASE_URL", "YOUTHCARE_ENVIRONMENT", "YOUTHCARE_SNAPSHOT_INTERVAL"):
@@ -35,6 +37,9 @@ def test_production_refuses_to_start_without_a_database_url(monkeypatch: pytest.
     with pytest.raises(ValidationError, match="YOUTHCARE_DATABASE_URL must be set"):
         Settings()
     monkeypatch.setenv("YOUTHCARE_DATABASE_URL", "postgresql+psycopg2://u:p@db/yc")
+    with pytest.raises(ValidationError, match="YOUTHCARE_MASTER_KEY must be set"):
+        Settings()
+    monkeypatch.setenv("YOUTHCARE_MASTER_KEY", TEST_MASTER_KEY)
     assert Settings().environment == "production"
 
 
