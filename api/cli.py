@@ -16,6 +16,8 @@
                                          nothing, with the grants the service needs (password
                                          from YOUTHCARE_APP_ROLE_PASSWORD, if set)
     youthcare database grants ROLE       print those grants as SQL
+    youthcare keys rotate                wrap every case key under YOUTHCARE_NEW_MASTER_KEY (events untouched);
+                                         then give the service that key as YOUTHCARE_MASTER_KEY
 
 It reads the same YOUTHCARE_* settings as the API.
 """
@@ -38,6 +40,8 @@ from pathlib import Path
 from typing import TextIO
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+from pydantic import SecretStr
+
 from api import cli_users
 from api.replay import moment_of
 from api.replay import render as render_replay
@@ -50,6 +54,7 @@ from application.views.verification import Anchor
 from domain.common import Role
 from infrastructure.front import create_front
 from infrastructure.grants import grant_statements, set_up
+from infrastructure.keys import KeyProblem, master_key
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -241,6 +246,26 @@ def replay(settings: Settings, case_id: UUID, at: datetime | None, version: int 
     return 0
 
 
+def rotate_keys(settings: Settings, out: TextIO) -> int:
+    """Wrap every live case key under the new master key; the events are not touched."""
+    fresh = os.environ.get("YOUTHCARE_NEW_MASTER_KEY")
+    if not fresh:
+        sys.stderr.write("set YOUTHCARE_NEW_MASTER_KEY to the new key (base64 of 32 bytes)\n")
+        return 2
+    try:
+        new_key = master_key(settings.model_copy(update={"master_key": SecretStr(fresh)}))
+        app = create_application(settings)
+    except KeyProblem as problem:
+        sys.stderr.write(f"{problem}\n")
+        return 2
+    try:
+        count = app.mapper.keys.rewrap(new_key)  # type: ignore[attr-defined]
+    finally:
+        app.close()
+    out.write(f"{count} case keys wrapped under the new master key: set YOUTHCARE_MASTER_KEY to it now\n")
+    return 0
+
+
 def database_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.action == "grants":
@@ -291,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_parser = database_actions.add_parser("setup", help="tables, the app role and its grants (as the owner)")
     setup_parser.add_argument("--app-role", required=True, metavar="ROLE")
     database_actions.add_parser("grants", help="the app role's grants, as SQL").add_argument("role")
+    keys = commands.add_parser("keys", help="the master key that wraps the case keys")
+    keys.add_subparsers(dest="action", required=True).add_parser(
+        "rotate", help="re-wrap every case key under YOUTHCARE_NEW_MASTER_KEY"
+    )
     args = parser.parse_args(argv)
     if args.command == "verify-export":  # offline: no settings, no database
         return check_export(args.file, sys.stdout)
@@ -307,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export(settings, args.case_id, args.output)
     if args.command == "replay":
         return replay(settings, args.case_id, args.at, args.version, sys.stdout)
+    if args.command == "keys":
+        return rotate_keys(settings, sys.stdout)
     if args.command == "database":
         return database_command(settings, args, sys.stdout)
     if args.command == "users":

@@ -5,6 +5,7 @@ still verify; the same after the views are rebuilt. And a wrong master key stops
 from __future__ import annotations
 
 import dataclasses
+import io
 import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -15,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from api.cli import rotate_keys
 from application.access.principal import Caller
 from application.front import Front
 from domain.common import Role
@@ -149,3 +151,24 @@ def test_a_malformed_master_key_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'x.db'}"), master_key=SecretStr("short"))
     with pytest.raises(KeyProblem, match="32 bytes in base64"):
         create_application(settings)
+
+
+def test_rotating_the_master_key_rewraps_the_case_keys_and_leaves_the_events(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    settings: Settings = world["settings"]
+    recorder = world["app"].recorder
+    before = [n.state for n in recorder.select_notifications(1, limit=10_000)]
+    monkeypatch.setenv("YOUTHCARE_NEW_MASTER_KEY", new)
+
+    assert rotate_keys(settings, io.StringIO()) == 0
+
+    assert [n.state for n in recorder.select_notifications(1, limit=10_000)] == before
+    with pytest.raises(KeyProblem):
+        create_application(settings)  # the old key opens nothing now
+    rotated = create_application(settings.model_copy(update={"master_key": SecretStr(new)}))
+    try:
+        assert rotated.get_case(world["case"])["youth"]["full_name"] == NAME
+    finally:
+        rotated.close()
