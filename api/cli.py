@@ -186,6 +186,15 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
     if report.get("anchor") is not None:
         verdict = "matches" if report["anchor"]["matches"] else "DOES NOT MATCH"
         out.write(f"anchor at position {report['anchor']['position']:,} {verdict}\n")
+    keyed = report.get("keyed_links")
+    if keyed is not None:
+        for problem in keyed["problems"]:
+            out.write(
+                f"UNKEYED record {problem['record_id']} version {problem['version']} "
+                f"at position {problem['position']}: {problem['problem']}\n"
+            )
+        if keyed["ok"]:
+            out.write(f"keyed links: {keyed['events_checked']:,} events, every one written by the service\n")
     read_log = report["read_log"]
     if read_log["ok"]:
         out.write(f"read log: {read_log['entries']:,} entries, chain holds\n")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -40,6 +41,17 @@ logger = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 
 MAX_VERSION = 2**31 - 1  # the stores keep versions as 32-bit integers
+
+
+class RecordLinks(Protocol):
+    """Keyed links over each stored event, written in the same transaction as the events
+    (infrastructure/links.py): what nobody with only database access can forge."""
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    def link(self, recordings: Sequence[Recording[UUID]]) -> None: ...
+
+    def verify(self, recorder: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class BaseApp(Application[UUID]):
         self.clock = clock
         # Called after every save, in the saving thread: how an in-process projector wakes.
         self.on_saved: list[Callable[[], None]] = []
+        self.links: RecordLinks | None = None  # set by whoever builds the application with its store
+        self._woken_after_commit = threading.local()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -104,6 +118,9 @@ class BaseApp(Application[UUID]):
             logger.warning("snapshot not taken", exc_info=True)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        if getattr(self._woken_after_commit, "holding", False):
+            self._woken_after_commit.pending = True  # the transaction has not committed yet
+            return
         for listener in list(self.on_saved):
             listener()
 
@@ -117,6 +134,19 @@ class BaseApp(Application[UUID]):
         except PersistenceError as error:
             logger.exception("event store failure")
             raise StoreUnavailable("the event store is unavailable; try again shortly") from error
+
+    def _save_linked(self, *records: Aggregate) -> list[Recording[UUID]]:
+        assert self.links is not None
+        self._woken_after_commit.holding, self._woken_after_commit.pending = True, False
+        try:
+            with self.links.transaction():
+                recordings = self.save(*records)
+                self.links.link(recordings)
+        finally:
+            self._woken_after_commit.holding = False
+        if self._woken_after_commit.pending:
+            self._notify(recordings)
+        return recordings
 
     def _load(self, kind: type[A], record_id: UUID, *, version: int | None = None) -> A:
         """The record of type `kind`, at `version` if given; NotFound otherwise."""
@@ -158,9 +188,9 @@ class BaseApp(Application[UUID]):
             raise ReferenceNotFound(f"no {kind.__name__} with id {record_id}", field=field) from None
 
     def _save(self, record: Aggregate, *others: Aggregate) -> Written:
-        """Save `record` (and index records changed with it) in one transaction."""
+        """Save `record` (and index records changed with it) in one transaction, with their keyed links."""
         with self._store():
-            recordings = self.save(record, *others)
+            recordings = self._save_linked(record, *others) if self.links is not None else self.save(record, *others)
         positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
         return Written(id=record.id, version=record.version, position=max(positions), record=present(record))
 

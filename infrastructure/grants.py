@@ -52,6 +52,9 @@ def grant_statements(role: str, schema: str | None) -> list[str]:
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(_view_tables())} TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE ON {tables(sorted(mutable_access))} TO "{role}"',
         f'GRANT SELECT, INSERT ON {tables(APPEND_ONLY_ACCESS)} TO "{role}"',
+        # keyed links and which case a record belongs to are only ever added; case keys are destroyed
+        f'GRANT SELECT, INSERT ON {tables(("youthcare_links", "record_cases"))} TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE ON {where}.case_keys TO "{role}"',
         f'GRANT USAGE ON SEQUENCE {where}.auth_failures_id_seq TO "{role}"',
     ]
 

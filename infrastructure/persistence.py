@@ -124,6 +124,7 @@ def create_application(settings: Settings) -> YouthCare:
     A master key that does not open the stored case keys stops it here, not at the first read.
     """
     from infrastructure.keys import KeyRing, master_key
+    from infrastructure.links import KeyedLinks
     from infrastructure.view_store import ViewStore
 
     master = master_key(settings)
@@ -134,12 +135,15 @@ def create_application(settings: Settings) -> YouthCare:
         secure_sqlite_deletes(app)
         ring = KeyRing(ViewStore(app, settings), master)
         ring.create_tables()
+        keyed = KeyedLinks(ViewStore(app, settings), master)
+        keyed.create_tables()
     try:
         ring.check_master()
     except Exception:
         app.close()
         raise
     app.mapper.keys = ring  # type: ignore[attr-defined]
+    app.links = keyed
     return app
 
 

@@ -72,7 +72,9 @@ class ReadingFront(CaseworkFront):
         self.allowed(caller, Action.AUDIT_VERIFY)
         found = self.reads.verification(self.core.recorder, anchor).as_dict()
         found["read_log"] = self.read_log.verify()
-        found["ok"] = bool(found["ok"]) and bool(found["read_log"]["ok"])
+        keyed = self.core.links.verify(self.core.recorder).as_dict() if self.core.links is not None else None
+        found["keyed_links"] = keyed
+        found["ok"] = bool(found["ok"]) and bool(found["read_log"]["ok"]) and (keyed is None or keyed["ok"])
         return self.logged(caller, found)
 
     def anchor(self, caller: Caller, consistent_with: int | None) -> dict[str, Any]:

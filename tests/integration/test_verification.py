@@ -243,3 +243,45 @@ def test_youthcare_verify_exits_non_zero_and_names_the_link(tmp_path: Path, requ
         assert "DOES NOT MATCH" in failed.stdout
     finally:
         tampered.close()
+
+
+# -- keyed links: what nobody with only database access can make
+
+
+def test_every_event_the_service_wrote_has_a_valid_keyed_link(store: Tampered) -> None:
+    report = store.app.links.verify(store.app.recorder)  # type: ignore[union-attr]
+
+    assert report.ok and report.events == len(store.rows())
+
+
+def test_an_event_appended_straight_into_the_table_fails_verify_though_its_plain_links_hold(
+    store: Tampered,
+) -> None:
+    last = store.rows()[-1]
+    store.tamper(
+        "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (:o, :v, :t, :s)",
+        o=last.originator_id,
+        v=last.originator_version + 1,
+        t=last.topic,
+        s=last.state,
+    )
+    store.link()  # the projector links it into the plain chains as if genuine
+
+    plain = store.verify()
+    keyed = store.app.links.verify(store.app.recorder)  # type: ignore[union-attr]
+
+    assert plain.ok, "the unkeyed chains cannot tell"
+    assert [(p["version"], p["problem"]) for p in keyed.problems] == [
+        (last.originator_version + 1, "no keyed link: not written by the service")
+    ]
+
+
+def test_an_event_rewritten_in_place_fails_its_keyed_link(store: Tampered) -> None:
+    target = store.rows()[1]
+    store.tamper("UPDATE {table} SET state = :s WHERE id = :i", s=bytes(target.state) + b" ", i=target.id)
+
+    keyed = store.app.links.verify(store.app.recorder)  # type: ignore[union-attr]
+
+    assert {(p["position"], p["problem"]) for p in keyed.problems} >= {
+        (target.id, "the keyed link does not match the event as stored")
+    }
