@@ -52,7 +52,8 @@ from application.views.export import verify_export
 from application.views.hash_chain import HashChain
 from application.views.verification import Anchor
 from domain.common import Role
-from infrastructure.front import create_front
+from infrastructure.anchors import AnchorSigner, open_signed
+from infrastructure.front import anchor_writer, create_front
 from infrastructure.grants import grant_statements, set_up
 from infrastructure.keys import KeyProblem, master_key
 from infrastructure.persistence import create_application
@@ -110,7 +111,12 @@ def run_projector(settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with _opened(settings) as projector:
         logging.getLogger(__name__).info("projector started for %s", ", ".join(v.name for v in projector.views))
-        projector.run(stop, settings.projector_idle_seconds)
+        anchors = anchor_writer(settings, create_front(settings, projector))
+        anchors.start()
+        try:
+            projector.run(stop, settings.projector_idle_seconds)
+        finally:
+            anchors.stop()
     return 0
 
 
@@ -168,7 +174,12 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
     anchor = None
     if anchor_file is not None:
         try:
-            anchor = Anchor.parse(json.loads(Path(anchor_file).read_text()))
+            data = json.loads(Path(anchor_file).read_text())
+            if isinstance(data, dict) and "signature" in data:  # signed by the service: check that first
+                anchor = open_signed(data, AnchorSigner(master_key(settings)).public_key)
+                out.write(f"anchor signature holds (key {data['public_key'][:16]}...)\n")
+            else:
+                anchor = Anchor.parse(data)
         except (OSError, ValueError) as error:
             out.write(f"cannot read the anchor {anchor_file}: {error}\n")
             return 2
@@ -204,14 +215,18 @@ def run_verify(settings: Settings, anchor_file: str | None, out: TextIO) -> int:
     return 0 if report["ok"] else 1
 
 
-def print_anchor(settings: Settings, out: TextIO) -> int:
+def print_anchor(settings: Settings, out: TextIO, *, signed: bool = False, public_key: bool = False) -> int:
+    signer = AnchorSigner(master_key(settings))
+    if public_key:
+        out.write(signer.public_key + "\n")
+        return 0
     try:
         with _front(settings) as front:
             found = front.anchor(console(Role.AUDITOR, "anchor"), None)
     except NotFound:
         sys.stderr.write("nothing has been linked yet: is the projector running?\n")
         return 1
-    out.write(json.dumps(found) + "\n")
+    out.write(json.dumps(signer.sign(Anchor.parse(found)) if signed else found) + "\n")
     return 0
 
 
@@ -308,7 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild_parser.add_argument("names", nargs="*", metavar="NAME", help="views to rebuild (default: all)")
     verify_parser = commands.add_parser("verify", help="recompute every hash chain; exit 1 if any is broken")
     verify_parser.add_argument("--anchor", metavar="FILE", help="a JSON anchor printed earlier by `youthcare anchor`")
-    commands.add_parser("anchor", help="print the newest log link, to hand to someone outside")
+    anchor_parser = commands.add_parser("anchor", help="print the newest log link, to hand to someone outside")
+    anchor_parser.add_argument("--signed", action="store_true", help="signed with the service's Ed25519 key")
+    anchor_parser.add_argument("--public-key", action="store_true", help="print the key anchors are signed with")
     export_parser = commands.add_parser("export", help="write a case file that verify-export checks offline")
     export_parser.add_argument("case_id", type=UUID, metavar="CASE_ID")
     export_parser.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
@@ -340,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return run_verify(settings, args.anchor, sys.stdout)
     if args.command == "anchor":
-        return print_anchor(settings, sys.stdout)
+        return print_anchor(settings, sys.stdout, signed=args.signed, public_key=args.public_key)
     if args.command == "export":
         return export(settings, args.case_id, args.output)
     if args.command == "replay":

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.errors import ERROR_RESPONSES
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
-from infrastructure.front import bootstrap, create_front
+from infrastructure.front import anchor_writer, bootstrap, create_front
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
@@ -31,12 +31,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bootstrap(front, settings)
         app.state.front = front
         runner = ProjectorThread(projector, settings.projector_idle_seconds)
+        anchors = anchor_writer(settings, front)
         if settings.projector == "embedded":
             runner.start()
+            anchors.start()
         try:
             yield
         finally:
             if settings.projector == "embedded":
+                anchors.stop()
                 runner.stop()
             projector.close()
             application.close()

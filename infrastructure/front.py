@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from application.access.read_log import ReadLog
 from application.access.signin import Passwords, SignInRules, SignInStore
 from application.access.tables import create_tables
 from application.front import Front
 from application.views.read_side import ReadPolicy, ReadSide
+from infrastructure.anchors import AnchorSigner, AnchorWriter
 from infrastructure.erasure import Eraser
+from infrastructure.keys import master_key
 from infrastructure.persistence import setup_lock
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -46,6 +49,16 @@ def create_front(settings: Settings, projector: Projector) -> Front:
         Passwords(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib),
         ReadLog(store),
         Eraser(application, store, application.mapper.keys),  # type: ignore[attr-defined]
+    )
+
+
+def anchor_writer(settings: Settings, front: Front) -> AnchorWriter:
+    """Signed anchors of the front's log chain, written every `anchor_interval_minutes` once started."""
+    return AnchorWriter(
+        front.reads.anchor,
+        AnchorSigner(master_key(settings)),
+        Path(settings.anchor_dir),
+        settings.anchor_interval_minutes,
     )
 
 

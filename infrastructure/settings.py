@@ -65,6 +65,17 @@ class Settings(BaseSettings):
             "master.key beside the SQLite database (or in var/)."
         ),
     )
+    anchor_interval_minutes: float = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="Where the projector runs, write a signed anchor this often (0: never).",
+    )
+    anchor_dir: str = Field(
+        default="var/anchors",
+        max_length=500,
+        description="The folder signed anchors are written to: ship it off the machine.",
+    )
     bootstrap_admin_password: SecretStr | None = Field(
         default=None,
         description=(
