@@ -289,7 +289,7 @@ def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
     with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request)))) as client:
         referral_id = create_referral(client)["id"]
         application = client.app.state.youthcare  # type: ignore[attr-defined]
-        real_save = application.save
+        real_save = application._save_linked  # loaded, not yet saving: the moment a rival can get in
         raced: list[UUID] = []
 
         def let_a_rival_write_first(*records: Any, **kwargs: Any) -> Any:
@@ -299,7 +299,7 @@ def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
                 application.note_referral_progress(RIVAL, UUID(referral_id), note="the rival's note")
             return real_save(*records, **kwargs)
 
-        monkeypatch.setattr(application, "save", let_a_rival_write_first)
+        monkeypatch.setattr(application, "_save_linked", let_a_rival_write_first)
         response = client.post(f"/referrals/{referral_id}/progress-notes", json={"note": "the loser's note"})
         monkeypatch.undo()
 
