@@ -26,19 +26,25 @@ def summary(
     request: Request,
     door: Door,
     caller: CurrentCaller,
-    start: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
-    end: Annotated[date, Query(alias="to", description="Last day (UTC), included.")],
+    start: Annotated[date | None, Query(alias="from", description="First day (UTC), included.")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day (UTC), included.")] = None,
+    period: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}H[12]$", description="A half year instead of `from`/`to`: `2026H1`, `2026H2`."),
+    ] = None,
     station_id: Annotated[UUID | None, Query(alias="station", description="Only this station's section.")] = None,
     consistent_with: ConsistentWith = None,
 ) -> Response:
     """Cases opened and closed, interventions by kind, pairs started/active/closed, referrals by
     department with median time to answer, volunteers active/screened/trained: per station and
-    for the district. Send `Accept: text/csv` for CSV."""
+    for the district, for `from`..`to` or a named half year (`period=2026H1`). Send `Accept: text/csv`
+    for CSV (UTF-8 with a byte-order mark; text that a spreadsheet would run as a formula is
+    neutralised; rows that name a station or department carry its id)."""
     report: dict[str, Any] = door.report(
-        caller, start=start, end=end, station_id=station_id, consistent_with=consistent_with
+        caller, start=start, end=end, period=period, station_id=station_id, consistent_with=consistent_with
     )
     if CSV in request.headers.get("accept", ""):
-        filename = f"youthcare-report-{start.isoformat()}-{end.isoformat()}.csv"
+        filename = f"youthcare-report-{report['from']}-{report['to']}.csv"
         return Response(
             report_csv(report),
             media_type=f"{CSV}; charset=utf-8",

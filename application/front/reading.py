@@ -8,9 +8,10 @@ from uuid import UUID
 
 from application.access.policy import Action
 from application.access.principal import Caller
-from application.errors import NotFound
+from application.errors import InvalidValue, NotFound
 from application.front.casework import CaseworkFront
 from application.views.audit_queries import AuditFilter
+from application.views.report import period_range
 from application.views.verification import Anchor
 
 
@@ -59,9 +60,27 @@ class ReadingFront(CaseworkFront):
         return self.logged(caller, found)
 
     def report(
-        self, caller: Caller, *, start: date, end: date, station_id: UUID | None, consistent_with: int | None
+        self,
+        caller: Caller,
+        *,
+        start: date | None,
+        end: date | None,
+        period: str | None = None,
+        station_id: UUID | None,
+        consistent_with: int | None,
     ) -> dict[str, Any]:
+        """The period report for `start`..`end`, or for a named half year (`2026H1`)."""
         reach = self.reach(caller, Action.REPORT)
+        if period is not None:
+            if start is not None or end is not None:
+                raise InvalidValue("give a period, or from and to, not both", rule="period_and_range", field="period")
+            start, end = period_range(period)
+        elif start is None or end is None:
+            raise InvalidValue(
+                "give from and to, or a period such as 2026H1",
+                rule="range_required",
+                field="from" if start is None else "to",
+            )
         found = self.reads.report(
             start=start, end=end, station_id=station_id, consistent_with=consistent_with, reach=reach
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -34,6 +35,7 @@ from application.views.casework_tables import (
 )
 from application.views.coordination import median_hours
 from application.views.reach import EVERYTHING, Reach, narrowed
+from domain.common import InvalidValue
 
 DISTRICT = None  # the key of the district-wide section
 
@@ -158,11 +160,34 @@ def period_report(
     }
 
 
+PERIOD = re.compile(r"^(\d{4})H([12])$")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BYTE_ORDER_MARK = "\ufeff"  # so spreadsheet programs read the file as UTF-8 and show Chinese
+
+
+def period_range(period: str) -> tuple[date, date]:
+    """`2026H1` is 1 January to 30 June 2026, `2026H2` 1 July to 31 December: the twice-yearly report."""
+    found = PERIOD.match(period)
+    if found is None:
+        raise InvalidValue("a period is a year and a half, like 2026H1 or 2026H2", rule="bad_period", field="period")
+    year, half = int(found.group(1)), int(found.group(2))
+    if not 1 <= year <= 9999:
+        raise InvalidValue("no such year", rule="bad_period", field="period")
+    return (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1), date(year, 12, 31))
+
+
+def _cells(row: list[Any]) -> list[Any]:
+    """A text cell a spreadsheet would run as a formula is prefixed with an apostrophe (OWASP)."""
+    return ["'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value for value in row]
+
+
 def report_csv(report: dict[str, Any]) -> str:
-    """The report as long-format CSV: one figure per line, easy to pivot in a spreadsheet."""
+    """The report as long-format CSV: one figure per line, easy to pivot in a spreadsheet. Rows that
+    name a station or department carry its id too (two may share a name)."""
     buffer = io.StringIO()
+    buffer.write(BYTE_ORDER_MARK)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["from", "to", "scope", "station_id", "station_name", "figure", "item", "value"])
+    writer.writerow(_cells(["from", "to", "scope", "station_id", "station_name", "figure", "item", "item_id", "value"]))
     scopes = [("district", "", "", report["district"])] + [
         ("station", s["station"]["id"], s["station"]["name"], s) for s in report["stations"]
     ]
@@ -173,14 +198,16 @@ def report_csv(report: dict[str, Any]) -> str:
                 continue
             if figure == "interventions_by_kind":
                 for kind, count in value.items():
-                    writer.writerow([*base, figure, kind, count])
+                    writer.writerow(_cells([*base, figure, kind, "", count]))
             elif figure == "referrals_by_department":
                 for entry in value:
-                    name = entry["department"]["name"]
-                    writer.writerow([*base, "referrals_made", name, entry["made"]])
-                    writer.writerow([*base, "referrals_answered", name, entry["answered"]])
+                    name, dept_id = entry["department"]["name"], entry["department"]["id"]
+                    writer.writerow(_cells([*base, "referrals_made", name, dept_id, entry["made"]]))
+                    writer.writerow(_cells([*base, "referrals_answered", name, dept_id, entry["answered"]]))
                     hours = entry["median_hours_to_answer"]
-                    writer.writerow([*base, "median_hours_to_answer", name, "" if hours is None else hours])
+                    writer.writerow(
+                        _cells([*base, "median_hours_to_answer", name, dept_id, "" if hours is None else hours])
+                    )
             else:
-                writer.writerow([*base, figure, "", value])
+                writer.writerow(_cells([*base, figure, "", "", value]))
     return buffer.getvalue()

@@ -6,6 +6,8 @@ wants to see its own writes would.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -317,8 +319,43 @@ def test_the_period_report_comes_as_csv_when_asked(client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     lines = answer.text.splitlines()
-    assert lines[0] == "from,to,scope,station_id,station_name,figure,item,value"
-    assert f"{TODAY},{TODAY},district,,,cases_opened,,1" in lines
+    assert answer.content.startswith("\ufeff".encode())  # so spreadsheets read UTF-8
+    assert lines[0] == "\ufefffrom,to,scope,station_id,station_name,figure,item,item_id,value"
+    assert f"{TODAY},{TODAY},district,,,cases_opened,,,1" in lines
+
+
+def test_report_csv_neutralises_formulas_and_names_departments_by_id(client: TestClient) -> None:
+    station = create_station(client, name='=HYPERLINK("http://x")')
+    twins = [create_department(client, name="Education Bureau") for _ in range(2)]
+    case = create_case(client, station["id"])
+    last = [create_referral(client, case_id=case["id"], department_id=twin["id"]) for twin in twins][-1]
+    params = {"from": TODAY.isoformat(), "to": TODAY.isoformat(), "consistent_with": last["position"]}
+
+    text = client.get("/reports/summary", params=params, headers={"Accept": "text/csv"}).text
+
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    named = [row for row in rows if row[3] == station["id"]]
+    assert named and {row[4] for row in named} == {'\'=HYPERLINK("http://x")'}
+    made = {row[7] for row in named if row[5] == "referrals_made"}
+    assert made == {twin["id"] for twin in twins}
+
+
+def test_the_twice_yearly_report_can_be_asked_for_by_its_half_year(client: TestClient) -> None:
+    position = create_case(client)["position"]
+    half = f"{TODAY.year}H{1 if TODAY.month <= 6 else 2}"
+
+    report = view(client, "/reports/summary", position, period=half)
+
+    assert (report["from"], report["to"]) == (
+        (f"{TODAY.year}-01-01", f"{TODAY.year}-06-30")
+        if half.endswith("1")
+        else (f"{TODAY.year}-07-01", f"{TODAY.year}-12-31")
+    )
+    assert report["district"]["cases_opened"] >= 1
+    both = {"period": half, "from": TODAY.isoformat(), "to": TODAY.isoformat()}
+    assert problem(client.get("/reports/summary", params=both), 422)["rule"] == "period_and_range"
+    problem(client.get("/reports/summary", params={"period": "2026H3"}), 422)
 
 
 def test_a_report_period_must_be_a_real_range(client: TestClient) -> None:

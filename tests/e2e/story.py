@@ -378,7 +378,7 @@ def check_views(cast: Cast, ids: dict[str, str]) -> None:
     assert [(r["department"]["id"], r["made"]) for r in section["referrals_by_department"]] == [(ids["department"], 1)]
     csv_answer = client.get("/reports/summary", params=year, headers={"Accept": "text/csv"})
     assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
-    assert f"station,{ids['station']},Chengguan Police Care Station,cases_opened,,1" in csv_answer.text
+    assert f"station,{ids['station']},Chengguan Police Care Station,cases_opened,,,1" in csv_answer.text
 
 
 def check_audit(cast: Cast, ids: dict[str, str]) -> None:
