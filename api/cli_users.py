@@ -55,9 +55,6 @@ def read_password(stdin: TextIO, err: TextIO) -> str:
 
 
 def run(args: argparse.Namespace, front: Front, caller: Any, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    def by_name(username: str) -> UUID:
-        return user_id_for(username)
-
     commands: dict[str, Callable[[], Any]] = {
         "add": lambda: front.create_user(
             caller,
@@ -67,13 +64,13 @@ def run(args: argparse.Namespace, front: Front, caller: Any, out: TextIO, err: T
             role=Role(args.role),
             scope_id=args.scope,
         ),
-        "disable": lambda: front.disable_user(caller, by_name(args.username)),
-        "enable": lambda: front.enable_user(caller, by_name(args.username)),
+        "disable": lambda: front.disable_user(caller, user_id_for(args.username)),
+        "enable": lambda: front.enable_user(caller, user_id_for(args.username)),
         "set-role": lambda: front.change_role(
-            caller, by_name(args.username), role=Role(args.role), scope_id=args.scope
+            caller, user_id_for(args.username), role=Role(args.role), scope_id=args.scope
         ),
         "reset-password": lambda: front.reset_password(
-            caller, by_name(args.username), password=read_password(stdin, err)
+            caller, user_id_for(args.username), password=read_password(stdin, err)
         ),
     }
     try:

@@ -32,7 +32,7 @@ class Eraser:
         records = [case_id, *self.ring.records_of(case_id)]
         snapshots = getattr(getattr(self.app.snapshots, "recorder", None), "events_record_cls", None)
         with self.store.transaction() as conn:
-            self.ring.destroy(case_id)  # the same transaction on the SQL stores (the datastore nests)
+            self.ring.destroy(case_id)
             if snapshots is not None:
                 table = snapshots.__table__
                 conn.execute(delete(table).where(table.c.originator_id.in_(records)))

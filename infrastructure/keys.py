@@ -20,15 +20,15 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, Connection, DateTime, LargeBinary, MetaData, Table, Uuid, insert, select, update
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, Uuid, insert, select, update
 from sqlalchemy.engine import make_url
 
 from application.access.tables import Database
+from infrastructure.persistence import MEMORY_URL
 from infrastructure.settings import Settings
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-MEMORY_URL = "memory://"
 
 metadata = MetaData()
 
@@ -189,22 +189,16 @@ class KeyRing:
             self._keys[case_id] = CaseKey(case_id, found)
             return found
 
-    def destroy(self, case_id: UUID, conn: Connection | None = None) -> None:
-        """Erase the case key for good (its wrapped bytes are overwritten with NULL)."""
-        statement = (
-            update(case_keys)
-            .where(case_keys.c.case_id == case_id)
-            .values(wrapped=None, destroyed_at=datetime.now(timezone.utc))
-        )
-        if conn is not None:
-            conn.execute(statement)
-        else:
-            with self.db.transaction() as own:
-                own.execute(statement)
+    def destroy(self, case_id: UUID) -> None:
+        """Erase the case key for good (its wrapped bytes are overwritten with NULL), in the
+        caller's transaction when there is one (the datastore nests)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                update(case_keys)
+                .where(case_keys.c.case_id == case_id)
+                .values(wrapped=None, destroyed_at=datetime.now(timezone.utc))
+            )
         self._keys[case_id] = CaseKey(case_id, None)
-
-    def forget(self, case_id: UUID) -> None:
-        self._keys.pop(case_id, None)
 
     def rewrap(self, new_master: bytes) -> int:
         """Wrap every live case key under a new master key (the events are not touched)."""

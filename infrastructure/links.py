@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,7 +106,7 @@ class KeyedLinks:
         report = KeyedVerification()
         expected: dict[UUID, bytes] = {}
         with self.store.reading() as conn:
-            stored_links = self._all(conn)
+            stored_links = {(row.record_id, row.version): row.link for row in conn.execute(select(links))}
         for event in each_notification(recorder):
             report.events += 1
             record_id, version = UUID(str(event.originator_id)), event.originator_version
@@ -128,11 +128,3 @@ class KeyedLinks:
             "position": event.id,
             "problem": problem,
         }
-
-    @staticmethod
-    def _all(conn: Any) -> dict[tuple[UUID, int], str]:
-        return {(row.record_id, row.version): row.link for row in _rows(conn)}
-
-
-def _rows(conn: Any) -> Iterator[Any]:
-    yield from conn.execute(select(links))

@@ -103,8 +103,9 @@ class CiphertextAsDict(Transcoding):
         return Ciphertext(base64.b64decode(data["d"]), data["k"])
 
 
-def _topic_fields() -> dict[str, list[str]]:
-    return {get_topic(getattr(kind, name)): paths for (kind, name), paths in EVENT_FIELDS.items()}
+def _topic_fields() -> dict[str, tuple[type[Aggregate], list[str]]]:
+    """Each personal event's topic: the kind of record it belongs to, and its personal paths."""
+    return {get_topic(getattr(kind, name)): (kind, paths) for (kind, name), paths in EVENT_FIELDS.items()}
 
 
 class PersonalMapper(Mapper[UUID]):
@@ -173,20 +174,18 @@ class PersonalMapper(Mapper[UUID]):
 
     def _personal(self, event: Any, *, reading: bool = False) -> tuple[list[str], bool, UUID | None]:
         """The event's personal paths, whether they are under `state` (a snapshot), and its case."""
-        if isinstance(event, Snapshot):
-            kind = resolve_topic(event.topic)
-            paths = SNAPSHOT_FIELDS.get(kind, [])
-            state_of = True
+        state_of = isinstance(event, Snapshot)
+        if state_of:
+            kind: type[Aggregate] | None = resolve_topic(event.topic)
+            paths = SNAPSHOT_FIELDS.get(kind, [])  # type: ignore[arg-type]
         else:
-            kind = None
-            paths = self._fields.get(get_topic(type(event)), [])
-            state_of = False
+            kind, paths = self._fields.get(get_topic(type(event)), (None, []))
         if not paths:
             return [], False, None
         record_id = event.originator_id
-        state = event.state if state_of else vars(event)
-        if kind is YouthCase or (kind is None and get_topic(type(event)).startswith(get_topic(YouthCase))):
+        if kind is YouthCase:
             return paths, state_of, record_id
+        state = event.state if state_of else vars(event)
         case_id = state.get("case_id") if isinstance(state, dict) else None
         ring = self._ring()
         if case_id is not None and not reading:

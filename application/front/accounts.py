@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -162,7 +163,7 @@ class AccountsFront(ReadingFront):
     def _store_password(self, user_id: UUID, password: str) -> None:
         self.signin.set_password_hash(user_id, self.passwords.hash(password), self.clock())
 
-    def _ending_sessions(self, user_id: UUID, command: Any) -> Written:
+    def _ending_sessions(self, user_id: UUID, command: Callable[[], Written]) -> Written:
         # Ended before the change (no session outlives it if the change is saved) and after it
         # (a sign-in that slipped in between ends too).
         self.signin.revoke_all(user_id, self.clock())
