@@ -115,10 +115,13 @@ def record_response(record: dict[str, Any]) -> JSONResponse:
     return JSONResponse(record, headers=_etag(record["version"]))
 
 
-def written_response(written: Written, *, created: str | None = None) -> JSONResponse:
-    """A command's answer: new state, version and position; 201 with Location on creation."""
+def written_response(
+    written: Written, *, created: str | None = None, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    """A command's answer: new state, version and position (and `extra` fields); 201 with
+    Location on creation."""
     headers = _etag(written.version)
     if created is not None:
         headers["Location"] = f"{created}/{written.id}"
-    body = {**written.record, "position": written.position}
+    body = {**written.record, "position": written.position, **(extra or {})}
     return JSONResponse(body, status_code=201 if created else 200, headers=headers)

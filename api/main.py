@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(auth.work_list, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

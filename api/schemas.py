@@ -15,7 +15,15 @@ from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
 from domain.user import USER_ROLES
 from domain.volunteer import VolunteerKind
-from domain.youth_case import CaseCategory, CaseSource, ConsentGiver, Gender, InterventionKind, RiskLevel
+from domain.youth_case import (
+    CaseCategory,
+    CaseSource,
+    ConsentGiver,
+    Gender,
+    InterventionKind,
+    PlanGoalStatus,
+    RiskLevel,
+)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -145,9 +153,49 @@ class RiskAssessmentBody(Body):
     notes: Text = ""
 
 
+class PlanGoalBody(Body):
+    model_config = _example({"goal": "Back in class full time", "status": "open", "review_on": "2027-01-15"})
+    goal: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+    status: PlanGoalStatus = PlanGoalStatus.OPEN
+    review_on: date | None = None
+
+
 class Plan(Body):
-    model_config = _example({"goals": ["Back in class full time", "Weekly contact with a mentor"]})
-    goals: Goals
+    """Each goal a text, or a goal with its status and review date."""
+
+    model_config = _example(
+        {"goals": [{"goal": "Back in class full time", "review_on": "2027-01-15"}, "Weekly contact with a mentor"]}
+    )
+    goals: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=500)] | PlanGoalBody],
+        Field(min_length=1, max_length=50),
+    ]
+
+
+class GoalReview(Body):
+    model_config = _example(
+        {"goal": "Back in class full time", "status": "achieved", "review_on": None, "note": "Full weeks since May."}
+    )
+    goal: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+    status: PlanGoalStatus
+    review_on: date | None = None
+    note: Text = ""
+
+
+class Decision(Body):
+    """A lead's approval or return, or a station's answer to a transfer: a note, required when
+    returning or declining."""
+
+    model_config = _example({"note": "Agreed; review in three months."})
+    note: Text = ""
+
+
+class TransferRequestBody(Body):
+    model_config = _example(
+        {"to_station_id": "5b7f6c1e-2f0e-4b8e-9a57-7a7d0c3f1a11", "reason": "The family moved to Beiguan in October."}
+    )
+    to_station_id: UUID
+    reason: Required
 
 
 class Assignment(Body):

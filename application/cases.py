@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.base import BaseApp, Written
 from domain.common import Actor, RuleViolation
@@ -19,11 +20,26 @@ from domain.youth_case import (
     Gender,
     Intervention,
     InterventionKind,
+    PlanGoal,
+    PlanGoalStatus,
     RiskAssessment,
     RiskLevel,
     Youth,
     YouthCase,
 )
+
+
+class TransferAnswer(Enum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+
+
+def _plan_goal(goal: str | Mapping[str, Any]) -> PlanGoal:
+    if isinstance(goal, str):
+        return PlanGoal(goal)
+    status = PlanGoalStatus(goal.get("status") or PlanGoalStatus.OPEN)
+    return PlanGoal(goal["goal"], status, goal.get("review_on"))
 
 
 class CaseService(BaseApp):
@@ -68,10 +84,50 @@ class CaseService(BaseApp):
             YouthCase, case_id, expected_version, lambda c: c.assess_risk(actor=actor, assessment=assessment)
         )
 
-    def set_plan(
-        self, actor: Actor, case_id: UUID, *, goals: list[str], expected_version: int | None = None
+    def submit_plan(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        goals: Sequence[str | Mapping[str, Any]],
+        expected_version: int | None = None,
     ) -> Written:
-        return self._change(YouthCase, case_id, expected_version, lambda c: c.set_plan(actor=actor, goals=goals))
+        """Put a plan to the station lead: each goal a text, or {goal, status, review_on}."""
+        plan = [_plan_goal(goal) for goal in goals]
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.submit_plan(actor=actor, goals=plan, now=self.clock())
+        )
+
+    def approve_plan(
+        self, actor: Actor, case_id: UUID, *, note: str, allow_own: bool = False, expected_version: int | None = None
+    ) -> Written:
+        return self._change(
+            YouthCase, case_id, expected_version, lambda c: c.approve_plan(actor=actor, note=note, allow_own=allow_own)
+        )
+
+    def return_plan(self, actor: Actor, case_id: UUID, *, note: str, expected_version: int | None = None) -> Written:
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.return_plan(actor=actor, note=note))
+
+    def review_goal(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        *,
+        goal: str,
+        status: PlanGoalStatus,
+        review_on: date | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record a plan goal's status and next review date."""
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.review_goal(
+                actor=actor, goal=goal, status=PlanGoalStatus(status), review_on=review_on, note=note
+            ),
+        )
 
     def assign_case(
         self, actor: Actor, case_id: UUID, *, case_worker_id: str, expected_version: int | None = None
@@ -123,11 +179,63 @@ class CaseService(BaseApp):
             YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent)
         )
 
-    def close_case(
+    def submit_closure(
         self, actor: Actor, case_id: UUID, *, outcome: str, notes: str = "", expected_version: int | None = None
     ) -> Written:
+        """Put the case's closure to the station lead."""
         return self._change(
-            YouthCase, case_id, expected_version, lambda c: c.close(actor=actor, outcome=outcome, notes=notes)
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.submit_closure(actor=actor, outcome=outcome, notes=notes, now=self.clock()),
+        )
+
+    def approve_closure(
+        self, actor: Actor, case_id: UUID, *, note: str, allow_own: bool = False, expected_version: int | None = None
+    ) -> Written:
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.approve_closure(actor=actor, note=note, allow_own=allow_own),
+        )
+
+    def return_closure(self, actor: Actor, case_id: UUID, *, note: str, expected_version: int | None = None) -> Written:
+        return self._change(YouthCase, case_id, expected_version, lambda c: c.return_closure(actor=actor, note=note))
+
+    def request_transfer(
+        self, actor: Actor, case_id: UUID, *, to_station_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Written:
+        """Ask another station to take the case; the answer's `request_id` names the request."""
+        station = self._referenced(Station, to_station_id, "to_station_id")
+        if not station.active:
+            raise RuleViolation("the station is deactivated", rule="station_inactive")
+        request_id = uuid4()
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: c.request_transfer(
+                actor=actor, request_id=request_id, to_station_id=to_station_id, reason=reason, now=self.clock()
+            ),
+        )
+
+    def answer_transfer(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        request_id: UUID,
+        *,
+        answer: TransferAnswer,
+        note: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Accept or decline (the receiving lead) or withdraw (the sending station) a transfer request."""
+        return self._change(
+            YouthCase,
+            case_id,
+            expected_version,
+            lambda c: getattr(c, f"{answer.value}_transfer")(actor=actor, request_id=request_id, note=note),
         )
 
     def reopen_case(self, actor: Actor, case_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:

@@ -100,6 +100,12 @@ def _case(record: YouthCase) -> dict[str, Any]:
             "risk_level": record.risk_level,
             "risk_assessments": record.risk_assessments,
             "plan": record.plan,
+            "plan_goals": [
+                {"goal": goal.text, "status": goal.status, "review_on": goal.review_on} for goal in record.plan_goals
+            ],
+            "pending_plan": record.pending_plan,
+            "pending_closure": record.pending_closure,
+            "pending_transfer": record.pending_transfer,
             "case_worker_id": record.case_worker_id,
             "interventions": record.interventions,
             "consents": record.consents,

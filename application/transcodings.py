@@ -18,14 +18,19 @@ from domain.youth_case import (
     CaseCategory,
     CaseSource,
     CaseStatus,
+    ClosureSubmission,
     Consent,
     ConsentGiver,
     Gender,
     Intervention,
     InterventionKind,
+    PlanGoal,
+    PlanGoalStatus,
+    PlanSubmission,
     RiskAssessment,
     RiskLevel,
     SealMark,
+    TransferRequest,
     Youth,
 )
 
@@ -87,6 +92,7 @@ DOMAIN_ENUMS: list[type[Enum]] = [
     GoalStatus,
     ReferralStatus,
     ConsentGiver,
+    PlanGoalStatus,
 ]
 DOMAIN_VALUES: list[type] = [
     Actor,
@@ -95,6 +101,10 @@ DOMAIN_VALUES: list[type] = [
     Intervention,
     Consent,
     SealMark,
+    PlanGoal,
+    PlanSubmission,
+    ClosureSubmission,
+    TransferRequest,
     MentoringSession,
     GoalProgress,
     Training,

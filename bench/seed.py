@@ -54,6 +54,7 @@ from domain.youth_case import (
     Gender,
     Intervention,
     InterventionKind,
+    PlanGoal,
     RiskAssessment,
     RiskLevel,
     Youth,
@@ -64,6 +65,7 @@ from infrastructure.settings import Settings
 
 ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
 COORDINATOR = Actor("coordinator-1", Role.COORDINATOR)
+LEAD = Actor("lead-1", Role.STATION_LEAD)  # approves plans and closures
 
 SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu"]
 GIVEN = ["Wei", "Fang", "Min", "Jing", "Lei", "Jun", "Yan", "Tao", "Ming", "Xiaoming", "Hui", "Qiang", "Li", "Na"]
@@ -271,7 +273,10 @@ def case_story(world: World) -> Iterator[None]:
     assess(world, case, worker)
     yield
     if rng.random() < 0.85:
-        case.set_plan(actor=worker, goals=rng.sample(GOALS, rng.randint(1, 3)))
+        case.submit_plan(actor=worker, goals=[PlanGoal(g) for g in rng.sample(GOALS, rng.randint(1, 3))], now=_now())
+        world.emit(case)
+        yield
+        case.approve_plan(actor=LEAD, note="")
         world.emit(case)
         yield
     case.assign(actor=worker, case_worker_id=worker.user_id)
@@ -314,7 +319,11 @@ def case_story(world: World) -> Iterator[None]:
             yield
         if rng.random() < 0.3:
             return  # left open: still being worked
-        case.close(actor=worker, outcome=rng.choice(["goals met", "moved away", "aged out", "transferred"]), notes="")
+        outcome = rng.choice(["goals met", "moved away", "aged out", "transferred"])
+        case.submit_closure(actor=worker, outcome=outcome, notes="", now=_now())
+        world.emit(case)
+        yield
+        case.approve_closure(actor=LEAD, note="")
         world.emit(case)
         yield
         if rng.random() > 0.2:

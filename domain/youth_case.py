@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -97,6 +98,8 @@ class ConsentGiver(Enum):
     YOUTH = "youth"
 
 
+_S = TypeVar("_S")
+
 ALL_SHARING = "all"
 AGE_OF_OWN_CONSENT = 14  # PIPL art. 28, 31: under 14 the guardian consents
 
@@ -114,6 +117,55 @@ class Consent:
 
     def covers(self, department_id: UUID, department_kind: str) -> bool:
         return self.scope.strip().lower() in {ALL_SHARING, str(department_id), department_kind}
+
+
+class PlanGoalStatus(Enum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """One goal of the case plan: what, how far along, and when it is next looked at."""
+
+    text: str
+    status: PlanGoalStatus = PlanGoalStatus.OPEN
+    review_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanSubmission:
+    """A plan waiting for the station lead: the goals, who submitted them, when, and the case
+    version they were submitted at (an approval holds only while the case is still there)."""
+
+    goals: list[PlanGoal]
+    submitted_by: str
+    submitted_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ClosureSubmission:
+    """A closure waiting for the station lead (see PlanSubmission)."""
+
+    outcome: str
+    notes: str
+    submitted_by: str
+    submitted_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A request to hand the case to another station, waiting for that station's lead."""
+
+    request_id: UUID
+    from_station_id: UUID
+    to_station_id: UUID
+    reason: str
+    requested_by: str
+    requested_at: datetime
 
 
 @dataclass(frozen=True)
@@ -200,12 +252,73 @@ class YouthCase(Aggregate):
             raise InvalidValue("score must not be negative", rule="negative_score", field="score")
         self._risk_assessed(actor=actor, assessment=assessment)
 
-    def set_plan(self, *, actor: Actor, goals: list[str]) -> None:
+    # The plan and the closure take effect only once the station lead approves them.
+
+    @property
+    def plan_goals(self) -> list[PlanGoal]:
+        """The plan's goals with their status and review date (plans from before goals had
+        them read as open goals with no review date)."""
+        goals: list[PlanGoal] | None = self.__dict__.get("_plan_goals")
+        return list(goals) if goals is not None else [PlanGoal(text) for text in self.plan]
+
+    @property
+    def pending_plan(self) -> PlanSubmission | None:
+        found: PlanSubmission | None = self.__dict__.get("_pending_plan")
+        return found
+
+    @property
+    def pending_closure(self) -> ClosureSubmission | None:
+        found: ClosureSubmission | None = self.__dict__.get("_pending_closure")
+        return found
+
+    @property
+    def pending_transfer(self) -> TransferRequest | None:
+        found: TransferRequest | None = self.__dict__.get("_pending_transfer")
+        return found
+
+    def submit_plan(self, *, actor: Actor, goals: list[PlanGoal], now: datetime) -> None:
+        """Put a plan to the station lead; a plan already waiting is replaced."""
         self._require_open()
-        cleaned = [goal.strip() for goal in goals if goal.strip()]
+        cleaned = [
+            PlanGoal(text=goal.text.strip(), status=goal.status, review_on=goal.review_on)
+            for goal in goals
+            if goal.text.strip()
+        ]
         if not cleaned:
             raise InvalidValue("a plan needs at least one goal", rule="plan_without_goals", field="goals")
-        self._plan_set(actor=actor, goals=cleaned)
+        if len({goal.text for goal in cleaned}) != len(cleaned):
+            raise InvalidValue("each goal of a plan must be different", rule="duplicate_goal", field="goals")
+        submission = PlanSubmission(cleaned, actor.user_id, now, self.version + 1)
+        self._plan_submitted(actor=actor, submission=submission)
+
+    def approve_plan(self, *, actor: Actor, note: str, allow_own: bool = False) -> None:
+        """The lead approves the waiting plan, which then is the case's plan."""
+        submission = self._waiting(self.pending_plan, "plan")
+        own = self._check_approver(actor, submission.submitted_by, submission.version, allow_own)
+        self._plan_approved(actor=actor, note=note.strip(), approved_version=submission.version, own_submission=own)
+        self._plan_adopted(actor=actor, goals=list(submission.goals))
+
+    def return_plan(self, *, actor: Actor, note: str) -> None:
+        """The lead sends the waiting plan back with a note; the plan in force stays."""
+        self._waiting(self.pending_plan, "plan")
+        self._plan_returned(actor=actor, note=require_text(note, "note"))
+
+    def review_goal(
+        self, *, actor: Actor, goal: str, status: PlanGoalStatus, review_on: date | None, note: str
+    ) -> None:
+        """Record how far a goal of the plan in force has come, and when to look at it next."""
+        self._require_open()
+        texts = [g.text for g in self.plan_goals]
+        if goal.strip() not in texts:
+            raise InvalidValue("the plan has no such goal", rule="unknown_goal", field="goal")
+        self._goal_reviewed(
+            actor=actor,
+            goal=goal.strip(),
+            goal_no=texts.index(goal.strip()),
+            status=status,
+            review_on=review_on,
+            note=note.strip(),
+        )
 
     def assign(self, *, actor: Actor, case_worker_id: str) -> None:
         self._require_open()
@@ -229,10 +342,89 @@ class YouthCase(Aggregate):
         require_text(consent.given_by, "given_by")
         self._consent_recorded(actor=actor, consent=consent)
 
-    def close(self, *, actor: Actor, outcome: str, notes: str) -> None:
+    def submit_closure(self, *, actor: Actor, outcome: str, notes: str, now: datetime) -> None:
+        """Put the case's closure to the station lead; a closure already waiting is replaced."""
         self._require_open()
         outcome = require_text(outcome, "outcome")
-        self._closed(actor=actor, outcome=outcome, notes=notes.strip())
+        submission = ClosureSubmission(outcome, notes.strip(), actor.user_id, now, self.version + 1)
+        self._closure_submitted(actor=actor, submission=submission)
+
+    def approve_closure(self, *, actor: Actor, note: str, allow_own: bool = False) -> None:
+        """The lead approves the waiting closure: the case closes with its outcome."""
+        self._require_open()
+        submission = self._waiting(self.pending_closure, "closure")
+        if self.pending_transfer is not None:
+            raise RuleViolation("a transfer of this case is waiting: answer it first", rule="transfer_pending")
+        own = self._check_approver(actor, submission.submitted_by, submission.version, allow_own)
+        self._closure_approved(actor=actor, note=note.strip(), approved_version=submission.version, own_submission=own)
+        self._closed(actor=actor, outcome=submission.outcome, notes=submission.notes)
+
+    def return_closure(self, *, actor: Actor, note: str) -> None:
+        """The lead sends the waiting closure back with a note; the case stays open."""
+        self._waiting(self.pending_closure, "closure")
+        self._closure_returned(actor=actor, note=require_text(note, "note"))
+
+    def _waiting(self, submission: _S | None, what: str) -> _S:
+        self._require_not_erased()
+        if submission is None:
+            raise RuleViolation(f"no {what} is waiting for approval", rule=f"no_pending_{what}")
+        return submission
+
+    def _check_approver(self, actor: Actor, submitted_by: str, version: int, allow_own: bool) -> bool:
+        """Whether the approver approves their own submission (allowed only by `allow_own`);
+        refused when the case changed after the submission, so nobody approves what they did not read."""
+        if self.version != version:
+            raise RuleViolation(
+                f"the case changed after the submission (version {version}, now {self.version}); submit it again",
+                rule="approval_stale",
+            )
+        own = actor.user_id == submitted_by
+        if own and not allow_own:
+            raise RuleViolation("nobody may approve their own submission", rule="own_submission")
+        return own
+
+    # Transfers: the case moves to another station once that station's lead accepts.
+
+    def request_transfer(
+        self, *, actor: Actor, request_id: UUID, to_station_id: UUID, reason: str, now: datetime
+    ) -> None:
+        self._require_open()
+        if self.pending_transfer is not None:
+            raise RuleViolation("a transfer of this case is already waiting", rule="transfer_pending")
+        if to_station_id == self.station_id:
+            raise InvalidValue("the case is already at that station", rule="same_station", field="to_station_id")
+        request = TransferRequest(
+            request_id, self.station_id, to_station_id, require_text(reason, "reason"), actor.user_id, now
+        )
+        self._transfer_requested(actor=actor, request=request)
+
+    def accept_transfer(self, *, actor: Actor, request_id: UUID, note: str) -> None:
+        """The receiving station's lead takes the case: it belongs to their station from now on,
+        with no case worker until they assign one."""
+        request = self._transfer(request_id)
+        self._require_open()
+        self._transfer_accepted(
+            actor=actor,
+            request_id=request.request_id,
+            from_station_id=request.from_station_id,
+            to_station_id=request.to_station_id,
+            note=note.strip(),
+        )
+
+    def decline_transfer(self, *, actor: Actor, request_id: UUID, note: str) -> None:
+        self._transfer(request_id)
+        self._transfer_declined(actor=actor, request_id=request_id, note=require_text(note, "note"))
+
+    def withdraw_transfer(self, *, actor: Actor, request_id: UUID, note: str) -> None:
+        self._transfer(request_id)
+        self._transfer_withdrawn(actor=actor, request_id=request_id, note=note.strip())
+
+    def _transfer(self, request_id: UUID) -> TransferRequest:
+        self._require_not_erased()
+        request = self.pending_transfer
+        if request is None or request.request_id != request_id:
+            raise RuleViolation("no such transfer request is waiting", rule="no_pending_transfer")
+        return request
 
     def reopen(self, *, actor: Actor, reason: str) -> None:
         self._require_not_erased()
@@ -315,9 +507,68 @@ class YouthCase(Aggregate):
     def _risk_assessed(self, *, actor: Actor, assessment: RiskAssessment) -> None:
         self.risk_assessments.append(assessment)
 
-    @event("PlanSet")
+    @event("PlanSet")  # plans from before approvals: set at once
     def _plan_set(self, *, actor: Actor, goals: list[str]) -> None:
         self.plan = list(goals)
+        self.__dict__.pop("_plan_goals", None)
+
+    @event("PlanSubmitted")
+    def _plan_submitted(self, *, actor: Actor, submission: PlanSubmission) -> None:
+        self._pending_plan = submission
+
+    @event("PlanApproved")
+    def _plan_approved(self, *, actor: Actor, note: str, approved_version: int, own_submission: bool) -> None:
+        self.__dict__.pop("_pending_plan", None)
+
+    @event("PlanAdopted")
+    def _plan_adopted(self, *, actor: Actor, goals: list[PlanGoal]) -> None:
+        self._plan_goals = list(goals)
+        self.plan = [goal.text for goal in goals]
+
+    @event("PlanReturned")
+    def _plan_returned(self, *, actor: Actor, note: str) -> None:
+        self.__dict__.pop("_pending_plan", None)
+
+    @event("GoalReviewed")
+    def _goal_reviewed(
+        self, *, actor: Actor, goal: str, goal_no: int, status: PlanGoalStatus, review_on: date | None, note: str
+    ) -> None:
+        # By number, not text: after an erasure every goal's text reads the same.
+        goals = self.plan_goals
+        goals[goal_no] = PlanGoal(goals[goal_no].text, status, review_on)
+        self._plan_goals = goals
+
+    @event("ClosureSubmitted")
+    def _closure_submitted(self, *, actor: Actor, submission: ClosureSubmission) -> None:
+        self._pending_closure = submission
+
+    @event("ClosureApproved")
+    def _closure_approved(self, *, actor: Actor, note: str, approved_version: int, own_submission: bool) -> None:
+        self.__dict__.pop("_pending_closure", None)
+
+    @event("ClosureReturned")
+    def _closure_returned(self, *, actor: Actor, note: str) -> None:
+        self.__dict__.pop("_pending_closure", None)
+
+    @event("TransferRequested")
+    def _transfer_requested(self, *, actor: Actor, request: TransferRequest) -> None:
+        self._pending_transfer = request
+
+    @event("TransferAccepted")
+    def _transfer_accepted(
+        self, *, actor: Actor, request_id: UUID, from_station_id: UUID, to_station_id: UUID, note: str
+    ) -> None:
+        self.__dict__.pop("_pending_transfer", None)
+        self.station_id = to_station_id
+        self.case_worker_id = None
+
+    @event("TransferDeclined")
+    def _transfer_declined(self, *, actor: Actor, request_id: UUID, note: str) -> None:
+        self.__dict__.pop("_pending_transfer", None)
+
+    @event("TransferWithdrawn")
+    def _transfer_withdrawn(self, *, actor: Actor, request_id: UUID, note: str) -> None:
+        self.__dict__.pop("_pending_transfer", None)
 
     @event("Assigned")
     def _assigned(self, *, actor: Actor, case_worker_id: str) -> None:
@@ -333,6 +584,7 @@ class YouthCase(Aggregate):
 
     @event("Closed")
     def _closed(self, *, actor: Actor, outcome: str, notes: str) -> None:
+        self.__dict__.pop("_pending_plan", None)  # a closed case takes no plan: one still waiting lapses
         self.status = CaseStatus.CLOSED
         self.outcome = outcome
         self.closing_notes = notes
@@ -355,3 +607,5 @@ class YouthCase(Aggregate):
     @event("Erased")
     def _erased_event(self, *, actor: Actor, reason: str, legal_basis: str) -> None:
         self._erased = True
+        for waiting in ("_pending_plan", "_pending_closure", "_pending_transfer"):
+            self.__dict__.pop(waiting, None)  # nothing can be decided on an erased case

@@ -35,6 +35,7 @@ def create_front(settings: Settings, projector: Projector) -> Front:
         consistency_wait_seconds=settings.consistency_wait_seconds,
         referral_overdue_days=settings.referral_overdue_days,
         mentor_contact_days=settings.mentor_contact_days,
+        session_due_days=settings.session_due_days,
     )
     rules = SignInRules(
         idle=timedelta(minutes=settings.session_idle_minutes),
@@ -42,7 +43,7 @@ def create_front(settings: Settings, projector: Projector) -> Front:
         max_failures=settings.sign_in_max_failures,
         failure_window=timedelta(minutes=settings.sign_in_failure_window_minutes),
     )
-    return Front(
+    front = Front(
         application,
         ReadSide(projector, policy, clock=application.clock),
         SignInStore(store, rules),
@@ -50,6 +51,8 @@ def create_front(settings: Settings, projector: Projector) -> Front:
         ReadLog(store),
         Eraser(application, store, application.mapper.keys),  # type: ignore[attr-defined]
     )
+    front.allow_own_approval = settings.allow_own_approval
+    return front
 
 
 def anchor_writer(settings: Settings, front: Front) -> AnchorWriter:

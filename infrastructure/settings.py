@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     mentor_contact_days: int = Field(
         default=30, ge=1, le=3650, description="An active pair with no session for this many days is flagged."
     )
+    session_due_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="A mentor's work list shows a session due once this many days passed since the last one.",
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description=(
@@ -101,6 +107,11 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=2, ge=1, le=20, description="argon2id passes (OWASP: at least 2).")
     password_hash_memory_kib: int = Field(
         default=19456, ge=8, le=4 * 1024 * 1024, description="argon2id memory in KiB (OWASP: at least 19456)."
+    )
+    allow_own_approval: bool = Field(
+        default=False,
+        description="Let a station lead approve a plan or closure they submitted themselves (one-person "
+        "stations); each such approval records that it was their own.",
     )
     environment: Literal["development", "production"] = Field(
         default="development",

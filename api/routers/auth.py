@@ -10,9 +10,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import CurrentCaller, Door, Token, record_response
+from api.routers.common import ConsistentWith
 from api.schemas import PasswordChange
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
+work_list = APIRouter(prefix="/me", tags=["work list"])
 
 
 class TokenAnswer(BaseModel):
@@ -42,6 +44,15 @@ def sign_out(door: Door, token: Token, caller: CurrentCaller) -> Response:
 def me(door: Door, caller: CurrentCaller) -> JSONResponse:
     """Who you are signed in as: username, display name, role and scope."""
     return record_response(door.me(caller))
+
+
+@work_list.get("/tasks")
+def my_tasks(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> dict[str, object]:
+    """What waits on you, oldest first, each with its `kind`, `since`, a short `title` and
+    `href` (the record it is about): plans and closures to approve and transfers to answer (a
+    station's lead), referrals to answer (a department), overdue referrals and pairs gone quiet
+    (stations and coordinators), plan goals due for review (stations), sessions due (mentors)."""
+    return door.my_tasks(caller, consistent_with=consistent_with)
 
 
 @router.post("/password")

@@ -16,13 +16,17 @@ from api.schemas import (
     Assignment,
     Closure,
     ConsentBody,
+    Decision,
+    GoalReview,
     InterventionBody,
     OpenCase,
     Plan,
     Reason,
     RiskAssessmentBody,
     SealBody,
+    TransferRequestBody,
 )
+from application.cases import TransferAnswer
 from application.views.case_search import CaseFilter, CaseSort
 from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
 
@@ -147,9 +151,41 @@ def assess_risk(
 
 
 @router.put("/{case_id}/plan")
-def set_plan(case_id: UUID, body: Plan, door: Door, caller: CurrentCaller, expected: ExpectedVersion) -> JSONResponse:
-    """Set (replace) the case plan's goals."""
-    return written_response(door.set_plan(caller, case_id, goals=body.goals, expected_version=expected))
+def submit_plan(
+    case_id: UUID, body: Plan, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Submit the case plan's goals (each a text, or a goal with its status and review date) to
+    the station's lead. The plan in force changes only when the lead approves; a plan already
+    waiting is replaced."""
+    goals = [goal if isinstance(goal, str) else goal.model_dump() for goal in body.goals]
+    return written_response(door.submit_plan(caller, case_id, goals=goals, expected_version=expected))
+
+
+@router.post("/{case_id}/plan/approval")
+def approve_plan(
+    case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Approve the waiting plan (the station's lead, not the one who submitted it). The approval
+    names the case version it approved; if the case changed after the submission it is refused
+    with 409 `approval_stale` and the plan must be submitted again."""
+    return written_response(door.approve_plan(caller, case_id, note=body.note, expected_version=expected))
+
+
+@router.post("/{case_id}/plan/return")
+def return_plan(
+    case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Return the waiting plan to its submitter with a note; the plan in force stays."""
+    return written_response(door.return_plan(caller, case_id, note=body.note, expected_version=expected))
+
+
+@router.post("/{case_id}/plan/goal-reviews")
+def review_goal(
+    case_id: UUID, body: GoalReview, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Record how far a goal of the plan in force has come (open, achieved, dropped) and when to
+    review it next."""
+    return written_response(door.review_goal(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
 @router.put("/{case_id}/assignment")
@@ -179,11 +215,79 @@ def record_consent(
 
 
 @router.post("/{case_id}/closure")
-def close_case(
+def submit_closure(
     case_id: UUID, body: Closure, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
-    """Close the case with an outcome. A closed case takes nothing but reopening."""
-    return written_response(door.close_case(caller, case_id, **body.model_dump(), expected_version=expected))
+    """Submit the case's closure with its outcome to the station's lead; the case closes when
+    the lead approves it. A closed case takes nothing but reopening."""
+    return written_response(door.submit_closure(caller, case_id, **body.model_dump(), expected_version=expected))
+
+
+@router.post("/{case_id}/closure/approval")
+def approve_closure(
+    case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Approve the waiting closure: the case closes. Refused with 409 `approval_stale` when the
+    case changed after the submission, and `own_submission` for the lead who submitted it."""
+    return written_response(door.approve_closure(caller, case_id, note=body.note, expected_version=expected))
+
+
+@router.post("/{case_id}/closure/return")
+def return_closure(
+    case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Return the waiting closure with a note; the case stays open."""
+    return written_response(door.return_closure(caller, case_id, note=body.note, expected_version=expected))
+
+
+@router.post("/{case_id}/transfer-requests")
+def request_transfer(
+    case_id: UUID, body: TransferRequestBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Ask another station to take the case (its station's officer or lead). The answer's
+    `request_id` names the request; a case has at most one waiting."""
+    written = door.request_transfer(caller, case_id, **body.model_dump(), expected_version=expected)
+    return written_response(written, extra={"request_id": written.record["pending_transfer"]["request_id"]})
+
+
+def _answer_transfer(
+    door: Door,
+    caller: CurrentCaller,
+    case_id: UUID,
+    request_id: UUID,
+    answer: TransferAnswer,
+    body: Decision,
+    expected: int | None,
+) -> JSONResponse:
+    written = door.answer_transfer(
+        caller, case_id, request_id, answer=answer, note=body.note, expected_version=expected
+    )
+    return written_response(written)
+
+
+@router.post("/{case_id}/transfer-requests/{request_id}/acceptance")
+def accept_transfer(
+    case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Take the case (the receiving station's lead): from now on it, its open pairs and its
+    referrals belong to this station, and the old station no longer finds them."""
+    return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.ACCEPT, body, expected)
+
+
+@router.post("/{case_id}/transfer-requests/{request_id}/decline")
+def decline_transfer(
+    case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Decline the transfer (the receiving station's lead), with a note."""
+    return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.DECLINE, body, expected)
+
+
+@router.post("/{case_id}/transfer-requests/{request_id}/withdrawal")
+def withdraw_transfer(
+    case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
+) -> JSONResponse:
+    """Withdraw the waiting transfer request (the sending station)."""
+    return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.WITHDRAW, body, expected)
 
 
 @router.post("/{case_id}/reopening")

@@ -8,7 +8,8 @@ everybody (deny by default). A grant names how far a role reaches:
   in a coordinator's area (the district when the coordinator has no scope);
 - `department`: referrals sent to the caller's department;
 - `volunteer`: the caller's own volunteer record and the pairs they mentor;
-- `self`: the caller's own user.
+- `self`: the caller's own user;
+- `receiving`: a case a pending transfer would move to the caller's station.
 
 A record the caller may not know of (no grant of its kind's read action reaches it) answers
 as if it did not exist; a record they may know of but not change this way is forbidden.
@@ -30,6 +31,7 @@ class Grant(Enum):
     DEPARTMENT = "department"
     VOLUNTEER = "volunteer"
     SELF = "self"
+    RECEIVING = "receiving"
 
 
 class Action(Enum):
@@ -47,6 +49,9 @@ class Action(Enum):
     CASE_HISTORY = "case.history"
     CASE_WORK = "case.work"
     CASE_ASSIGN = "case.assign"
+    CASE_APPROVE = "case.approve"
+    CASE_TRANSFER = "case.transfer"
+    TRANSFER_ANSWER = "case.transfer_answer"
     CASE_EXPORT = "case.export"
     CASE_SEAL = "case.seal"
     CASE_ERASE = "case.erase"
@@ -75,6 +80,8 @@ class Action(Enum):
     USER_READ = "user.read"
     USER_MANAGE = "user.manage"
     SELF_SERVICE = "self.service"
+    TASKS_FOLLOW_UP = "tasks.follow_up"
+    TASKS_SESSIONS = "tasks.sessions"
 
 
 OFFICER, LEAD, MENTOR = Role.STATION_OFFICER, Role.STATION_LEAD, Role.MENTOR
@@ -107,6 +114,11 @@ POLICY: dict[Action, dict[Role, Grant]] = {
     Action.CASE_HISTORY: dict(_CASE_READERS),
     Action.CASE_WORK: dict(_STATION_STAFF),
     Action.CASE_ASSIGN: {LEAD: Grant.STATION},
+    # Plans and closures take effect once the station's lead approves what an officer submitted.
+    Action.CASE_APPROVE: {LEAD: Grant.STATION},
+    Action.CASE_TRANSFER: dict(_STATION_STAFF),
+    # The receiving lead may also read the case while its transfer waits on them (Gate.record).
+    Action.TRANSFER_ANSWER: {LEAD: Grant.RECEIVING},
     Action.CASE_EXPORT: {AUDITOR: Grant.ANY},
     Action.CASE_SEAL: {LEAD: Grant.STATION, COORDINATOR: Grant.STATION},
     # Destroying the key of a case's personal data: an admin, who sees no case content otherwise.
@@ -138,6 +150,9 @@ POLICY: dict[Action, dict[Role, Grant]] = {
     Action.USER_READ: {ADMIN: Grant.ANY, AUDITOR: Grant.ANY},
     Action.USER_MANAGE: {ADMIN: Grant.ANY},
     Action.SELF_SERVICE: {role: Grant.SELF for role in EVERYONE},
+    # Work lists: overdue referrals and quiet pairs for whoever follows them up; sessions due for mentors.
+    Action.TASKS_FOLLOW_UP: {OFFICER: Grant.STATION, LEAD: Grant.STATION, COORDINATOR: Grant.STATION},
+    Action.TASKS_SESSIONS: {MENTOR: Grant.VOLUNTEER},
 }
 
 # Which action decides whether a caller may know a record of each kind exists at all.
@@ -163,6 +178,7 @@ class Facts:
     volunteer_id: UUID | None = None
     seal: Any = None
     erased: bool = False
+    transfer_to: UUID | None = None  # the station a pending transfer of the case would move it to
 
 
 def grant(role: Role, action: Action) -> Grant | None:

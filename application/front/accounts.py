@@ -13,6 +13,8 @@ from application.access.signin import check_new_password
 from application.base import Written
 from application.errors import InvalidValue, NotFound, TooManyAttempts, Unauthenticated
 from application.front.reading import ReadingFront
+from application.views.reach import Reach
+from application.views.tasks import WorkScope
 from domain.common import Actor, Role, RuleViolation
 from domain.user import User, normalise_username, user_id_for
 
@@ -70,6 +72,30 @@ class AccountsFront(ReadingFront):
     def me(self, caller: Caller) -> dict[str, Any]:
         self.allowed(caller, Action.SELF_SERVICE)
         return self.core.get_user(caller.principal.user_id)
+
+    def my_tasks(self, caller: Caller, *, consistent_with: int | None = None) -> dict[str, Any]:
+        """What waits on the caller, oldest first: approvals, transfers and referrals to answer,
+        overdue referrals, quiet pairs, goals due for review and sessions due, as their role has them."""
+        self.allowed(caller, Action.SELF_SERVICE)
+        who = caller.principal
+
+        def reach(action: Action) -> Reach | None:
+            return self.reach(caller, action) if grant(who.role, action) is not None else None
+
+        def scoped(action: Action) -> UUID | None:
+            return who.scope_id if grant(who.role, action) is not None else None
+
+        scope = WorkScope(
+            username=who.username,
+            approvals=reach(Action.CASE_APPROVE),
+            own_submissions=self.allow_own_approval,
+            incoming_to=scoped(Action.TRANSFER_ANSWER),
+            answers_for=scoped(Action.REFERRAL_ANSWER),
+            follow_up=reach(Action.TASKS_FOLLOW_UP),
+            goal_reviews=reach(Action.CASE_WORK),
+            sessions_of=scoped(Action.TASKS_SESSIONS),
+        )
+        return self.logged(caller, self.reads.tasks(scope, consistent_with=consistent_with))
 
     def change_own_password(self, caller: Caller, *, current_password: str, new_password: str) -> Written:
         """Change one's own password; every session of the user ends, this one included."""

@@ -155,11 +155,6 @@ class CaseworkFront(RegistryFront):
             caller, case_id, lambda a: self.core.assess_risk(a, case_id, expected_version=expected_version, **fields)
         )
 
-    def set_plan(self, caller: Caller, case_id: UUID, *, goals: list[str], expected_version: int | None) -> Written:
-        return self._case_command(
-            caller, case_id, lambda a: self.core.set_plan(a, case_id, goals=goals, expected_version=expected_version)
-        )
-
     def assign_case(
         self, caller: Caller, case_id: UUID, *, case_worker_id: str, expected_version: int | None
     ) -> Written:
@@ -184,11 +179,6 @@ class CaseworkFront(RegistryFront):
     def record_consent(self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
         return self._case_command(
             caller, case_id, lambda a: self.core.record_consent(a, case_id, expected_version=expected_version, **fields)
-        )
-
-    def close_case(self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any) -> Written:
-        return self._case_command(
-            caller, case_id, lambda a: self.core.close_case(a, case_id, expected_version=expected_version, **fields)
         )
 
     def reopen_case(self, caller: Caller, case_id: UUID, *, reason: str, expected_version: int | None) -> Written:

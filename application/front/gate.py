@@ -75,6 +75,8 @@ class Gate:
         self.passwords = passwords
         self.read_log = read_log
         self.eraser = eraser
+        # A lead approving their own submission: off, unless a one-person station needs it (a setting).
+        self.allow_own_approval = False
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -86,7 +88,15 @@ class Gate:
         """What access checks need to know of the record (NotFound when there is none)."""
         if kind == "case":
             case = self.core.record(YouthCase, record_id)
-            return Facts(kind, record_id, station_id=case.station_id, seal=case.seal, erased=case.erased)
+            transfer = case.pending_transfer
+            return Facts(
+                kind,
+                record_id,
+                station_id=case.station_id,
+                seal=case.seal,
+                erased=case.erased,
+                transfer_to=transfer.to_station_id if transfer else None,
+            )
         if kind == "pair":
             pair = self.core.record(MentoringPair, record_id)
             case = self.core.record(YouthCase, pair.case_id)
@@ -134,6 +144,8 @@ class Gate:
             return facts.department_id is not None and facts.department_id == who.scope_id
         if given is Grant.VOLUNTEER:
             return facts.volunteer_id is not None and facts.volunteer_id == who.scope_id
+        if given is Grant.RECEIVING:
+            return facts.transfer_to is not None and facts.transfer_to == who.scope_id
         return facts.kind == "user" and facts.record_id == who.user_id  # Grant.SELF
 
     def covers_station(self, who: Principal, station_id: UUID) -> bool:
@@ -164,6 +176,8 @@ class Gate:
         if facts.seal is not None and not self.passes_seal(caller, action, facts):
             raise NotFound(f"no {kind} with id {record_id}")
         may_act = self.allows(caller.principal, action, facts)  # who may act on a record may know of it
+        if action is Action.CASE_READ and not may_act:  # a receiving lead reads what they are asked to take
+            may_act = self.allows(caller.principal, Action.TRANSFER_ANSWER, facts)
         if not may_act and not self.allows(caller.principal, KNOWING[kind], facts):
             raise NotFound(f"no {kind} with id {record_id}")
         if not may_act:

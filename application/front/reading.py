@@ -9,13 +9,13 @@ from uuid import UUID
 from application.access.policy import Action
 from application.access.principal import Caller
 from application.errors import InvalidValue, NotFound
-from application.front.casework import CaseworkFront
+from application.front.decisions import DecisionsFront
 from application.views.audit_queries import AuditFilter
 from application.views.report import period_range
 from application.views.verification import Anchor
 
 
-class ReadingFront(CaseworkFront):
+class ReadingFront(DecisionsFront):
     def audit_trail(
         self, caller: Caller, where: AuditFilter, *, limit: int, cursor: str | None, consistent_with: int | None
     ) -> dict[str, Any]:

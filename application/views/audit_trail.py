@@ -6,6 +6,7 @@ volunteer's personal details: the trail is read far more widely than the records
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any
@@ -96,7 +97,7 @@ def _words(item: Any) -> str:
 
 class AuditTrail(View):
     name = "audit_trail"
-    version = 4
+    version = 5
     metadata = metadata
 
     FILINGS_KEPT = 100_000  # records whose filing is remembered between events
@@ -259,6 +260,63 @@ class AuditTrail(View):
     @summarise.register(event_class(YouthCase, "Reopened"))
     def _case_reopened(self, event: Any, conn: Connection) -> str:
         return "Case reopened"
+
+    @summarise.register(event_class(YouthCase, "PlanSubmitted"))
+    def _plan_submitted(self, event: Any, conn: Connection) -> str:
+        return f"Case plan with {len(event.submission.goals)} goal(s) submitted for approval"
+
+    @summarise.register(event_class(YouthCase, "PlanApproved"))
+    @summarise.register(event_class(YouthCase, "ClosureApproved"))
+    def _approved(self, event: Any, conn: Connection) -> str:
+        what = "Case plan" if type(event).__name__ == "PlanApproved" else "Closure"
+        own = ", the approver's own submission" if event.own_submission else ""
+        return f"{what} approved as submitted at version {event.approved_version}{own}"
+
+    @summarise.register(event_class(YouthCase, "PlanAdopted"))
+    def _plan_adopted(self, event: Any, conn: Connection) -> str:
+        return f"Case plan in force with {len(event.goals)} goal(s)"
+
+    @summarise.register(event_class(YouthCase, "PlanReturned"))
+    def _plan_returned(self, event: Any, conn: Connection) -> str:
+        return "Case plan returned to its submitter"
+
+    @summarise.register(event_class(YouthCase, "GoalReviewed"))
+    def _goal_reviewed(self, event: Any, conn: Connection) -> str:
+        review = f", next review {event.review_on.isoformat()}" if event.review_on else ""
+        return f"Plan goal {event.goal_no + 1} reviewed: {_words(event.status)}{review}"
+
+    @summarise.register(event_class(YouthCase, "ClosureSubmitted"))
+    def _closure_submitted(self, event: Any, conn: Connection) -> str:
+        return "Closure submitted for approval"
+
+    @summarise.register(event_class(YouthCase, "ClosureReturned"))
+    def _closure_returned(self, event: Any, conn: Connection) -> str:
+        return "Closure returned to its submitter"
+
+    @summarise.register(event_class(YouthCase, "TransferRequested"))
+    def _transfer_requested(self, event: Any, conn: Connection) -> str:
+        return f"Transfer to {self._name(conn, event.request.to_station_id)} requested"
+
+    @summarise.register(event_class(YouthCase, "TransferDeclined"))
+    def _transfer_declined(self, event: Any, conn: Connection) -> str:
+        return "Transfer declined"
+
+    @summarise.register(event_class(YouthCase, "TransferWithdrawn"))
+    def _transfer_withdrawn(self, event: Any, conn: Connection) -> str:
+        return "Transfer withdrawn"
+
+    @summarise.register(event_class(YouthCase, "TransferAccepted"))
+    def _transfer_accepted(self, event: Any, conn: Connection) -> str:
+        """The case's records, and the trail of them, are filed under the new station from now on:
+        the old station's lead no longer finds them here (their read log keeps what they read)."""
+        case_id, station_id = event.originator_id, event.to_station_id
+        self.flush(conn)
+        conn.execute(update(records).where(records.c.case_id == case_id).values(station_id=station_id))
+        conn.execute(update(trail).where(trail.c.case_id == case_id).values(station_id=station_id))
+        for record_id, filing in list(self._filings.items()):
+            if filing.case_id == case_id:
+                self._filings[record_id] = dataclasses.replace(filing, station_id=station_id)
+        return f"Transfer accepted: case now at {self._name(conn, station_id)}"
 
     @summarise.register(event_class(MentoringPair, "Matched"))
     def _pair_matched(self, event: Any, conn: Connection) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
-from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, case, delete, insert, or_, select, update
 
 from application.views.base import View, event_class, utc, value
 from application.views.casework_tables import (
@@ -24,6 +24,7 @@ from application.views.casework_tables import (
     interventions,
     metadata,
     pairs,
+    plan_goals,
     referrals,
     screenings,
     stations,
@@ -51,6 +52,15 @@ CASE_CHANGES = (
     )
 )
 
+NO_TRANSFER = {"transfer_request_id": None, "transfer_to": None, "transfer_requested_at": None}
+NOTHING_WAITS = {
+    "plan_submitted_at": None,
+    "plan_submitted_by": None,
+    "closure_submitted_at": None,
+    "closure_submitted_by": None,
+    **NO_TRANSFER,
+}
+
 
 @dataclass
 class PairFacts:
@@ -68,7 +78,7 @@ class ReferralFacts:
 
 class Casework(View):
     name = "casework"
-    version = 3
+    version = 4
     metadata = metadata
 
     KEPT = 100_000  # records remembered between events, per kind
@@ -249,7 +259,11 @@ class Casework(View):
 
     @apply.register(event_class(YouthCase, "Erased"))
     def _case_erased(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(youth_display_name=ERASED))
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id == event.originator_id)
+            .values(youth_display_name=ERASED, **NOTHING_WAITS)
+        )
 
     @apply.register(event_class(YouthCase, "Sealed"))
     def _case_sealed(self, event: Any, conn: Connection, position: int) -> None:
@@ -273,10 +287,90 @@ class Casework(View):
         )
         self._touch_case(conn, event.originator_id, event)
 
-    @apply.register(event_class(YouthCase, "PlanSet"))
     @apply.register(event_class(YouthCase, "ConsentRecorded"))
     def _case_worked(self, event: Any, conn: Connection, position: int) -> None:
         self._touch_case(conn, event.originator_id, event)
+
+    def _set_case(self, conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(**values))
+        self._touch_case(conn, event.originator_id, event)
+
+    def _adopt_plan(self, conn: Connection, case_id: UUID, goals: list[dict[str, Any]]) -> None:
+        conn.execute(delete(plan_goals).where(plan_goals.c.case_id == case_id))
+        if goals:
+            conn.execute(insert(plan_goals), [{"case_id": case_id, "goal_no": n, **g} for n, g in enumerate(goals)])
+
+    @apply.register(event_class(YouthCase, "PlanSet"))
+    def _plan_set(self, event: Any, conn: Connection, position: int) -> None:
+        goals = [{"status": "open", "review_on": None} for _ in event.goals]
+        self._adopt_plan(conn, event.originator_id, goals)
+        self._touch_case(conn, event.originator_id, event)
+
+    @apply.register(event_class(YouthCase, "PlanAdopted"))
+    def _plan_adopted(self, event: Any, conn: Connection, position: int) -> None:
+        goals = [{"status": value(g.status), "review_on": g.review_on} for g in event.goals]
+        self._adopt_plan(conn, event.originator_id, goals)
+        self._set_case(conn, event, plan_submitted_at=None, plan_submitted_by=None)
+
+    @apply.register(event_class(YouthCase, "GoalReviewed"))
+    def _goal_reviewed(self, event: Any, conn: Connection, position: int) -> None:
+        conn.execute(
+            update(plan_goals)
+            .where(plan_goals.c.case_id == event.originator_id, plan_goals.c.goal_no == event.goal_no)
+            .values(status=value(event.status), review_on=event.review_on)
+        )
+        self._touch_case(conn, event.originator_id, event)
+
+    @apply.register(event_class(YouthCase, "PlanSubmitted"))
+    def _plan_submitted(self, event: Any, conn: Connection, position: int) -> None:
+        submission = event.submission
+        self._set_case(conn, event, plan_submitted_at=utc(event.timestamp), plan_submitted_by=submission.submitted_by)
+
+    @apply.register(event_class(YouthCase, "PlanReturned"))
+    @apply.register(event_class(YouthCase, "PlanApproved"))
+    def _plan_decided(self, event: Any, conn: Connection, position: int) -> None:
+        self._set_case(conn, event, plan_submitted_at=None, plan_submitted_by=None)
+
+    @apply.register(event_class(YouthCase, "ClosureSubmitted"))
+    def _closure_submitted(self, event: Any, conn: Connection, position: int) -> None:
+        submission = event.submission
+        self._set_case(
+            conn, event, closure_submitted_at=utc(event.timestamp), closure_submitted_by=submission.submitted_by
+        )
+
+    @apply.register(event_class(YouthCase, "ClosureReturned"))
+    @apply.register(event_class(YouthCase, "ClosureApproved"))
+    def _closure_decided(self, event: Any, conn: Connection, position: int) -> None:
+        self._set_case(conn, event, closure_submitted_at=None, closure_submitted_by=None)
+
+    @apply.register(event_class(YouthCase, "TransferRequested"))
+    def _transfer_requested(self, event: Any, conn: Connection, position: int) -> None:
+        request = event.request
+        self._set_case(
+            conn,
+            event,
+            transfer_request_id=request.request_id,
+            transfer_to=request.to_station_id,
+            transfer_requested_at=utc(event.timestamp),
+        )
+
+    @apply.register(event_class(YouthCase, "TransferDeclined"))
+    @apply.register(event_class(YouthCase, "TransferWithdrawn"))
+    def _transfer_ended(self, event: Any, conn: Connection, position: int) -> None:
+        self._set_case(conn, event, **NO_TRANSFER)
+
+    @apply.register(event_class(YouthCase, "TransferAccepted"))
+    def _transfer_accepted(self, event: Any, conn: Connection, position: int) -> None:
+        """The case, its pairs and its referrals now belong to the new station; the dated facts
+        (interventions, sessions, closures) stay with the station that did the work."""
+        case_id, station_id = event.originator_id, event.to_station_id
+        self._set_case(conn, event, station_id=station_id, case_worker_id=None, **NO_TRANSFER)
+        conn.execute(update(pairs).where(pairs.c.case_id == case_id).values(station_id=station_id))
+        conn.execute(update(referrals).where(referrals.c.case_id == case_id).values(station_id=station_id))
+        self._case_station[case_id] = station_id
+        for pair in self._pairs.values():
+            if pair.case_id == case_id:
+                pair.station_id = station_id
 
     @apply.register(event_class(YouthCase, "InterventionLogged"))
     def _intervention_logged(self, event: Any, conn: Connection, position: int) -> None:
@@ -301,7 +395,9 @@ class Casework(View):
             {"position": position, "case_id": case_id, "station_id": self._station_of(conn, case_id), "closed_at": at}
         )
         conn.execute(
-            update(cases).where(cases.c.case_id == case_id).values(status=CaseStatus.CLOSED.value, closed_at=at)
+            update(cases)
+            .where(cases.c.case_id == case_id)
+            .values(status=CaseStatus.CLOSED.value, closed_at=at, plan_submitted_at=None, plan_submitted_by=None)
         )
         self._touch_case(conn, case_id, event)
 

@@ -95,6 +95,14 @@ cases = Table(
     # A sealed case and its pairs and referrals are left out of every list and named row;
     # counts keep them, so totals still add up.
     Column("sealed", Boolean, nullable=False, default=False),
+    # What waits on the station's lead or another station (the work lists read these).
+    Column("plan_submitted_at", DateTime(timezone=True)),
+    Column("plan_submitted_by", ViewText(200)),
+    Column("closure_submitted_at", DateTime(timezone=True)),
+    Column("closure_submitted_by", ViewText(200)),
+    Column("transfer_request_id", Uuid),
+    Column("transfer_to", Uuid, index=True),
+    Column("transfer_requested_at", DateTime(timezone=True)),
     Index("casework_cases_station", "station_id", "opened_at"),
     Index("casework_cases_opened", "opened_at", "case_id"),
     Index("casework_cases_activity", "last_activity_at", "case_id"),
@@ -159,4 +167,14 @@ referrals = Table(
     Column("answered_at", DateTime(timezone=True)),
     Column("accepted_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
+)
+
+# The goals of each case's plan in force, by number: status and review date, never their text.
+plan_goals = Table(
+    "casework_plan_goals",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("goal_no", Integer, primary_key=True, autoincrement=False),
+    Column("status", ViewText(20), nullable=False),
+    Column("review_on", Date, index=True),
 )

@@ -32,6 +32,7 @@ from application.views.export import export_case
 from application.views.hash_chain import HashChain
 from application.views.reach import EVERYTHING, Reach
 from application.views.report import period_report
+from application.views.tasks import Timing, WorkScope, work_list
 from application.views.verification import Anchor, Verification, anchor_now, verify
 from domain.common import InvalidValue
 from domain.mentoring_pair import MentoringPair
@@ -60,6 +61,7 @@ class ReadPolicy:
     consistency_wait_seconds: float = 5.0
     referral_overdue_days: int = 30
     mentor_contact_days: int = 30
+    session_due_days: int = 14
 
 
 class ReadSide:
@@ -156,6 +158,13 @@ class ReadSide:
         with self._view(Casework.name, consistent_with) as (conn, header):
             load = mentor_load(conn, today=today, contact_days=days, reach=reach)
             return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
+
+    def tasks(self, scope: WorkScope, *, consistent_with: int | None = None) -> dict[str, Any]:
+        """What waits on the caller, oldest first (see application/views/tasks.py)."""
+        policy = self.policy
+        timing = Timing(self.clock(), policy.referral_overdue_days, policy.mentor_contact_days, policy.session_due_days)
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | {"items": work_list(conn, scope, timing)}
 
     def case_records(self, case_id: UUID) -> list[tuple[type[Aggregate], UUID]]:
         """A case's pairs, then its referrals, once the view has applied the whole log."""

@@ -3,8 +3,10 @@
 The API tests of records and views are about what a command or a query does, not about
 who may send it (tests/api/test_access*.py are). So a request sent without an
 Authorization header goes out as the user the access policy would expect to send it:
-the admin for the registry, the lead of the record's station for casework, the officer of
-the referral's department for answers, an auditor for views and audit reads. Users are
+the admin for the registry, the lead of the record's station for casework (an officer of it
+for plans and closures, which the lead approves), the lead of the receiving station for a
+transfer's answer, the officer of the referral's department for answers, an auditor for views
+and audit reads. Users are
 made through the real API the first time they are needed and their tokens are kept.
 """
 
@@ -35,6 +37,8 @@ CASE = re.compile(r"^/cases/(?P<id>[^/]+)(?P<rest>/.*)?$")
 PAIR = re.compile(r"^/pairs/(?P<id>[^/]+)(?P<rest>/.*)?$")
 REFERRAL = re.compile(r"^/referrals/(?P<id>[^/]+)(?P<rest>/.*)?$")
 ANSWERS = {"/acceptance", "/decline", "/progress-notes", "/completion"}
+SUBMISSIONS = {"/plan", "/closure"}  # an officer submits, the lead approves
+TRANSFER_ANSWER = re.compile(r"^/transfer-requests/[^/]+/(acceptance|decline)$")
 
 
 def settings_with_access(settings: Settings) -> Settings:
@@ -88,6 +92,12 @@ class ActingClient(TestClient):
                 return "coordinator", None
             if kind == "referral" and method == "POST" and rest in ANSWERS:
                 return "department_officer", self._department_of(found.group("id"))
+            if kind == "case" and rest in SUBMISSIONS:
+                return "station_officer", self._station_of(kind, found.group("id"))
+            if kind == "case" and TRANSFER_ANSWER.match(rest):
+                facts = self._facts("case", found.group("id"))
+                receiving = facts.transfer_to if facts is not None else None
+                return "station_lead", str(receiving) if receiving else self.spare_station()
             return "station_lead", self._station_of(kind, found.group("id"))
         return "auditor", None  # views, search, audit
 
@@ -143,7 +153,8 @@ class ActingClient(TestClient):
         super().__enter__()
         # The users every test needs are made up front, so that their events are not
         # written in the middle of a test counting positions.
-        for role, scope in (("admin", None), ("auditor", None), ("station_lead", self.spare_station())):
+        spare = self.spare_station()
+        for role, scope in (("admin", None), ("auditor", None), ("station_lead", spare), ("station_officer", spare)):
             self.token(role, scope)
         return self
 

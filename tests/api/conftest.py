@@ -147,3 +147,20 @@ def probe_position(client: TestClient) -> int:
     """
     position: int = create_department(client, name="Probe Department")["position"]
     return position
+
+
+def close_case(client: TestClient, case_id: str, *, outcome: str = "Back in school", notes: str = "") -> dict[str, Any]:
+    """An officer submits the closure and the station's lead approves it: the closed case."""
+    ok(client.post(f"/cases/{case_id}/closure", json={"outcome": outcome, "notes": notes}))
+    return ok(client.post(f"/cases/{case_id}/closure/approval", json={"note": ""}))
+
+
+def adopt_plan(client: TestClient, case_id: str, goals: list[Any] | None = None) -> dict[str, Any]:
+    """An officer submits the plan and the station's lead approves it: the case with it in force."""
+    ok(client.put(f"/cases/{case_id}/plan", json={"goals": goals or GOALS}))
+    return ok(client.post(f"/cases/{case_id}/plan/approval", json={"note": ""}))
+
+
+def as_(client: Any, role: str, scope: str | None) -> dict[str, str]:
+    """Headers that sign a request in as a user with this role and scope (made when first needed)."""
+    return {"Authorization": f"Bearer {client.token(role, scope)}"}

@@ -80,8 +80,11 @@ def case_work(may: str = "OL") -> Expect:
     return Expect(412, may, **CASE_KNOWN)
 
 
+TRANSFER_ANSWER = Expect(412, "L", knows="LA", knows_anywhere="OLCA")
+
 EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/auth/me"): listing(200, EVERYONE),
+    ("GET", "/me/tasks"): listing(200, EVERYONE),
     ("POST", "/auth/logout"): listing(204, EVERYONE),
     ("POST", "/auth/password"): listing(422, EVERYONE),  # the current password sent is wrong
     ("POST", "/users"): listing(201, "X"),
@@ -118,10 +121,22 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/cases/{case_id}/export"): Expect(200, "A", "A", **CASE_KNOWN),
     ("POST", "/cases/{case_id}/risk-assessments"): case_work(),
     ("PUT", "/cases/{case_id}/plan"): case_work(),
+    ("POST", "/cases/{case_id}/plan/approval"): case_work("L"),
+    ("POST", "/cases/{case_id}/plan/return"): case_work("L"),
+    ("POST", "/cases/{case_id}/plan/goal-reviews"): case_work(),
     ("PUT", "/cases/{case_id}/assignment"): case_work("L"),
     ("POST", "/cases/{case_id}/interventions"): case_work(),
     ("POST", "/cases/{case_id}/consents"): case_work(),
     ("POST", "/cases/{case_id}/closure"): case_work(),
+    ("POST", "/cases/{case_id}/closure/approval"): case_work("L"),
+    ("POST", "/cases/{case_id}/closure/return"): case_work("L"),
+    ("POST", "/cases/{case_id}/transfer-requests"): case_work(),
+    # In scope: B's case waiting to move to A, whose lead answers (and so may know of it);
+    # out of scope: A's case waiting to move to B.
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/acceptance"): TRANSFER_ANSWER,
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/decline"): TRANSFER_ANSWER,
+    # In scope: A's case waiting to move to B, which A withdraws; out of scope: B's case.
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/withdrawal"): case_work(),
     ("POST", "/cases/{case_id}/reopening"): case_work(),
     ("POST", "/cases/{case_id}/seal"): case_work("LC"),
     ("POST", "/cases/{case_id}/erasure"): Expect(412, "X", "X", knows="OLCAX", knows_anywhere="AX"),
@@ -177,6 +192,14 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/cases/{case_id}/consents"): SHARING_CONSENT,
     ("POST", "/cases/{case_id}/closure"): {"outcome": "done"},
+    ("POST", "/cases/{case_id}/plan/approval"): {"note": ""},
+    ("POST", "/cases/{case_id}/plan/return"): {"note": "vague"},
+    ("POST", "/cases/{case_id}/plan/goal-reviews"): {"goal": "g", "status": "achieved"},
+    ("POST", "/cases/{case_id}/closure/approval"): {"note": ""},
+    ("POST", "/cases/{case_id}/closure/return"): {"note": "not yet"},
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/acceptance"): {"note": ""},
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/decline"): {"note": "no room"},
+    ("POST", "/cases/{case_id}/transfer-requests/{request_id}/withdrawal"): {"note": ""},
     ("POST", "/cases/{case_id}/reopening"): {"reason": "again"},
     ("POST", "/cases/{case_id}/seal"): {"reason": "offence", "legal_basis": "CPL art. 286"},
     ("POST", "/cases/{case_id}/erasure"): {"reason": "purpose fulfilled", "legal_basis": "PIPL art. 47"},
@@ -219,6 +242,18 @@ class World:
         }
         self.tokens = {letter: self._user(ROLES[letter], scopes[letter]) for letter in ROLES}
         self.tokens["X"] = client.token("admin", None)
+        # A case on each side waiting to move to the other: (case id, request id).
+        self.moving = {True: self._moving(True), False: self._moving(False)}
+
+    def _moving(self, from_a: bool) -> tuple[str, str]:
+        here, there = self.side[from_a]["station_id"], self.side[not from_a]["station_id"]
+        lead = {"Authorization": f"Bearer {self._user('station_lead', here)}"}
+        case = self._made("/cases", {**CASE, "station_id": here}, lead)
+        asked = self.client.post(
+            f"/cases/{case}/transfer-requests", json={"to_station_id": there, "reason": "moved"}, headers=lead
+        )
+        assert asked.status_code == 200, asked.text
+        return case, asked.json()["request_id"]
 
     def _made(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> str:
         answer = self.client.post(path, json=body, headers=headers)
@@ -291,6 +326,8 @@ class World:
                 "goals": GOALS,
                 "started_on": TODAY.isoformat(),
             }
+        if operation == ("POST", "/cases/{case_id}/transfer-requests"):
+            return {"to_station_id": self.side[not in_scope]["station_id"], "reason": "moved"}
         if operation == ("POST", "/referrals"):
             return {
                 "case_id": side["case_id"],
@@ -317,8 +354,11 @@ class World:
         params = dict(self.side[in_scope])
         if "{user_id}" in template:
             params["user_id"] = self.target_user(operation)
+        if "{request_id}" in template:
+            withdrawing = template.endswith("/withdrawal")
+            params["case_id"], params["request_id"] = self.moving[in_scope == withdrawing]
         headers = {"Authorization": f"Bearer {self.token_for(letter, operation)}"}
-        if method in ("POST", "PUT") and template.count("{") == 1 and not template.startswith(("/users", "/auth")):
+        if method in ("POST", "PUT") and "{" in template and not template.startswith(("/users", "/auth")):
             headers["If-Match"] = '"999"'
         return self.client.request(
             method,
@@ -378,6 +418,7 @@ def test_an_endpoint_without_a_valid_token_is_401_with_www_authenticate(
         case_id="0" * 8 + "-0000-0000-0000-" + "0" * 12,
         pair_id="0" * 8 + "-0000-0000-0000-" + "0" * 12,
         referral_id="0" * 8 + "-0000-0000-0000-" + "0" * 12,
+        request_id="0" * 8 + "-0000-0000-0000-" + "0" * 12,
     )
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eDp5"}):
         answer = client.request(method, filled, headers=headers, json={})

@@ -8,7 +8,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import TODAY, create_case, create_pair, create_referral, create_volunteer, now_iso, ok, problem
+from tests.api.conftest import (
+    TODAY,
+    close_case,
+    create_case,
+    create_pair,
+    create_referral,
+    create_volunteer,
+    now_iso,
+    ok,
+    problem,
+)
 
 
 def intervene(client: TestClient, case_id: str, notes: str) -> dict[str, Any]:
@@ -32,23 +42,28 @@ def history(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
 def test_a_case_history_lists_every_event_with_who_when_and_what_changed(client: TestClient) -> None:
     case = create_case(client)
     first = intervene(client, case["id"], "met the father")
-    closed = ok(client.post(f"/cases/{case['id']}/closure", json={"outcome": "back at school", "notes": ""}))
+    closed = close_case(client, case["id"], outcome="back at school")
 
     events = history(client, f"/cases/{case['id']}")["events"]
 
     assert [(e["version"], e["event_type"]) for e in events] == [
         (1, "case.Opened"),
         (2, "case.InterventionLogged"),
-        (3, "case.Closed"),
+        (3, "case.ClosureSubmitted"),
+        (4, "case.ClosureApproved"),
+        (5, "case.Closed"),
     ]
-    assert [e["position"] for e in events] == [case["position"], first["position"], closed["position"]]
+    assert [e["position"] for e in events][:2] == [case["position"], first["position"]]
+    assert events[-1]["position"] == closed["position"]
     lead = client.usernames[("station_lead", case["station_id"])]  # type: ignore[attr-defined]
-    assert all(e["actor"] == {"user_id": lead, "role": "station_lead"} for e in events)
+    officer = client.usernames[("station_officer", case["station_id"])]  # type: ignore[attr-defined]
+    assert [e["actor"]["user_id"] for e in events] == [lead, lead, officer, lead, lead]
     assert events[1]["data"]["intervention"]["notes"] == "met the father"
     assert events[1]["changes"] == [
         {"field": "interventions[0]", "before": None, "after": first["interventions"][0]},
     ]
-    assert {c["field"]: (c["before"], c["after"]) for c in events[2]["changes"]} == {
+    assert events[3]["data"]["approved_version"] == 3
+    assert {c["field"]: (c["before"], c["after"]) for c in events[4]["changes"]} == {
         "status": ("open", "closed"),
         "outcome": (None, "back at school"),
         "closing_notes": (None, ""),

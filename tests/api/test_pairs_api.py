@@ -11,6 +11,7 @@ from tests.api.conftest import (
     GOALS,
     STARTED_ON,
     TODAY,
+    close_case,
     create_case,
     create_pair,
     create_volunteer,
@@ -180,7 +181,7 @@ def test_matching_a_deactivated_volunteer_is_refused(client: TestClient) -> None
 
 def test_matching_with_a_closed_case_is_refused(client: TestClient) -> None:
     case = create_case(client)
-    ok(client.post(f"/cases/{case['id']}/closure", json={"outcome": "Done"}))
+    close_case(client, case["id"], outcome="Done")
 
     refused = problem(client.post("/pairs", json=match(case["id"], create_volunteer(client)["id"])), 409)
 

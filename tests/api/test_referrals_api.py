@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
     TODAY,
+    close_case,
     consent_to_sharing,
     create_case,
     create_department,
@@ -175,7 +176,7 @@ def test_a_referral_to_a_deactivated_department_is_refused_and_stores_nothing(cl
 
 def test_a_referral_of_a_closed_case_is_refused(client: TestClient) -> None:
     case = create_case(client)
-    ok(client.post(f"/cases/{case['id']}/closure", json={"outcome": "Done"}))
+    close_case(client, case["id"], outcome="Done")
 
     refused = problem(client.post("/referrals", json=referral_body(case["id"], create_department(client)["id"])), 409)
 

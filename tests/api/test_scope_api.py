@@ -6,11 +6,7 @@ from datetime import date
 from typing import Any
 
 from tests.api.acting import ActingClient
-from tests.api.conftest import STATION, create_case, create_department, create_pair, create_referral, created
-
-
-def as_(client: ActingClient, role: str, scope: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {client.token(role, scope)}"}
+from tests.api.conftest import STATION, as_, create_case, create_department, create_pair, create_referral, created
 
 
 def network(client: ActingClient) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import (
     STATION,
     TODAY,
+    close_case,
     create_case,
     create_department,
     create_pair,
@@ -176,7 +177,7 @@ def test_case_search_sorts_and_pages_every_case_exactly_once(client: TestClient)
 
 def test_a_closed_case_shows_as_closed_with_its_date(client: TestClient) -> None:
     case = create_case(client)
-    closed = ok(client.post(f"/cases/{case['id']}/closure", json={"outcome": "done", "notes": ""}))
+    closed = close_case(client, case["id"], outcome="done")
 
     found = view(client, "/cases", closed["position"], status="closed")["items"]
 

@@ -10,12 +10,14 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.app import YouthCare
+from application.base import Written
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion
 from domain.common import Actor, InvalidValue, Role, RuleViolation
 from infrastructure.persistence import create_application
 from tests.conftest import settings_for
 
 STAFF = Actor("officer-li", Role.STATION_STAFF)
+LEAD = Actor("lead-wu", Role.STATION_LEAD)
 ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
 TODAY = date.today()
 
@@ -41,10 +43,23 @@ def open_case(app: YouthCare, station_id: UUID) -> UUID:
     ).id
 
 
+def close_case(app: YouthCare, case_id: UUID, *, outcome: str, notes: str = "") -> Written:
+    """An officer submits the closure and the lead approves it."""
+    app.submit_closure(STAFF, case_id, outcome=outcome, notes=notes)
+    return app.approve_closure(LEAD, case_id, note="")
+
+
+def adopt_plan(app: YouthCare, case_id: UUID, goals: list[str]) -> Written:
+    """An officer submits the plan and the lead approves it."""
+    app.submit_plan(STAFF, case_id, goals=goals)
+    return app.approve_plan(LEAD, case_id, note="")
+
+
 def test_a_case_is_worked_and_read_back_in_full(app: YouthCare) -> None:
     case_id = open_case(app, station(app))
     app.assess_risk(STAFF, case_id, instrument="screening", score=18, level="medium", notes="")
-    app.set_plan(STAFF, case_id, goals=["back in class"])
+    app.submit_plan(STAFF, case_id, goals=["back in class"])
+    app.approve_plan(LEAD, case_id, note="")
     app.assign_case(STAFF, case_id, case_worker_id="officer-li")
     app.log_intervention(
         STAFF,
@@ -56,10 +71,10 @@ def test_a_case_is_worked_and_read_back_in_full(app: YouthCare) -> None:
         performed_by="officer-li",
     )
     app.record_consent(STAFF, case_id, scope="share with school", granted=True, given_by="father")
-    closed = app.close_case(STAFF, case_id, outcome="attending again", notes="")
+    closed = close_case(app, case_id, outcome="attending again")
 
     case = app.get_case(case_id)
-    assert closed.version == 7 and case["version"] == 7
+    assert closed.version == 11 and case["version"] == 11  # plan and closure: submitted, approved, in force
     assert case["status"] == "closed" and case["outcome"] == "attending again"
     assert case["risk_level"] == "medium" and case["plan"] == ["back in class"]
     assert case["case_worker_id"] == "officer-li"
@@ -70,29 +85,29 @@ def test_a_case_is_worked_and_read_back_in_full(app: YouthCare) -> None:
 
 def test_positions_grow_with_every_write(app: YouthCare) -> None:
     case_id = open_case(app, station(app))
-    first = app.set_plan(STAFF, case_id, goals=["a"])
-    second = app.set_plan(STAFF, case_id, goals=["b"])
+    first = app.assign_case(STAFF, case_id, case_worker_id="a")
+    second = app.assign_case(STAFF, case_id, case_worker_id="b")
     assert second.position > first.position > 0
 
 
 def test_every_past_version_reads_as_it_stood_across_snapshots(app: YouthCare) -> None:
     case_id = open_case(app, station(app))
     for n in range(1, 8):  # the fixtures snapshot every 3 events
-        app.set_plan(STAFF, case_id, goals=[f"goal {n}"])
+        app.assign_case(STAFF, case_id, case_worker_id=f"goal {n}")
     for version in range(2, 9):
-        assert app.get_case(case_id, version=version)["plan"] == [f"goal {version - 1}"]
-    assert app.get_case(case_id, version=1)["plan"] == []
+        assert app.get_case(case_id, version=version)["case_worker_id"] == f"goal {version - 1}"
+    assert app.get_case(case_id, version=1)["case_worker_id"] is None
     with pytest.raises(NotFound):
         app.get_case(case_id, version=9)
 
 
 def test_a_stale_expected_version_is_refused_and_nothing_is_written(app: YouthCare) -> None:
     case_id = open_case(app, station(app))
-    app.set_plan(STAFF, case_id, goals=["a"])
+    app.assign_case(STAFF, case_id, case_worker_id="a")
     with pytest.raises(StaleVersion):
-        app.set_plan(STAFF, case_id, goals=["b"], expected_version=1)
-    assert app.get_case(case_id)["plan"] == ["a"]
-    assert app.set_plan(STAFF, case_id, goals=["c"], expected_version=2).version == 3
+        app.assign_case(STAFF, case_id, case_worker_id="b", expected_version=1)
+    assert app.get_case(case_id)["case_worker_id"] == "a"
+    assert app.assign_case(STAFF, case_id, case_worker_id="c", expected_version=2).version == 3
 
 
 def test_a_write_that_loses_a_race_is_a_conflict_and_the_winner_is_kept(app: YouthCare) -> None:
@@ -140,7 +155,7 @@ def test_a_pair_needs_an_open_case_and_an_active_screened_volunteer(app: YouthCa
     assert inactive.value.rule == "volunteer_inactive"
 
     app.reactivate_volunteer(ADMIN, volunteer_id)
-    app.close_case(STAFF, case_id, outcome="moved away")
+    close_case(app, case_id, outcome="moved away")
     with pytest.raises(RuleViolation) as closed:
         app.match_pair(STAFF, case_id=case_id, volunteer_id=volunteer_id, goals=["g"], started_on=TODAY)
     assert closed.value.rule == "case_closed"
@@ -251,7 +266,7 @@ def test_a_record_of_another_type_is_not_found(app: YouthCare) -> None:
     with pytest.raises(NotFound):
         app.get_case(station_id)
     with pytest.raises(NotFound):
-        app.close_case(STAFF, station_id, outcome="x")
+        app.submit_closure(STAFF, station_id, outcome="x")
 
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -259,11 +274,11 @@ def test_every_event_is_kept_after_a_restart(store: str, tmp_path: Path, request
     settings = settings_for(store, tmp_path, request)
     first = create_application(settings)
     case_id = open_case(first, station(first))
-    first.set_plan(STAFF, case_id, goals=["a"])
+    first.assign_case(STAFF, case_id, case_worker_id="a")
     first.close()
     second = create_application(settings)
     try:
-        assert second.get_case(case_id)["plan"] == ["a"]
+        assert second.get_case(case_id)["case_worker_id"] == "a"
         assert second.get_case(case_id)["version"] == 2
     finally:
         second.close()

@@ -28,7 +28,7 @@ from infrastructure.projector import PositionMoved, Projector, tracking
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from tests.conftest import settings_for
-from tests.integration.test_application import consent_to_sharing
+from tests.integration.test_application import adopt_plan, close_case, consent_to_sharing
 
 STAFF = Actor("officer-li", Role.STATION_STAFF)
 ADMIN = Actor("admin-1", Role.ADMINISTRATOR)
@@ -315,7 +315,7 @@ def test_a_cases_last_activity_moves_with_the_events_of_its_pairs_and_referrals(
 def test_a_case_closed_reopened_and_closed_again_has_two_closures(app: YouthCare, projector: Projector) -> None:
     station_id = station(app)
     case_id = open_case(app, station_id).id
-    first = app.close_case(STAFF, case_id, outcome="attending again")
+    first = close_case(app, case_id, outcome="attending again")
     case = one(projector, cases, cases.c.case_id == case_id)
     assert case["status"] == "closed" and as_utc(case["closed_at"]) == timestamp_at(app, first.position)
 
@@ -325,7 +325,7 @@ def test_a_case_closed_reopened_and_closed_again_has_two_closures(app: YouthCare
     assert as_utc(case["last_activity_at"]) == timestamp_at(app, reopened.position)
     assert len(rows(projector, closures)) == 1
 
-    second = app.close_case(STAFF, case_id, outcome="moved away")
+    second = close_case(app, case_id, outcome="moved away")
     case = one(projector, cases, cases.c.case_id == case_id)
     assert case["status"] == "closed" and as_utc(case["closed_at"]) == timestamp_at(app, second.position)
     recorded = rows(projector, closures)
@@ -419,7 +419,7 @@ def test_the_audit_trail_files_every_event_under_its_case_station_and_department
     app.note_referral_progress(CLERK, referral_id, note="met")
     app.rename_station(ADMIN, station_id, name="Chengguan East Station")
     app.rename_department(ADMIN, department_id, name="District Education Bureau")
-    app.close_case(STAFF, case_id, outcome="done")
+    close_case(app, case_id, outcome="done")
     slot_id = ActivePairSlot.create_id(case_id=case_id, volunteer_id=volunteer_id)
 
     expected = {
@@ -488,7 +488,7 @@ def test_no_summary_in_the_audit_trail_names_the_youth_or_a_volunteer(app: Youth
     app.record_training(ADMIN, volunteer_id, course="mentoring basics", completed_on=today(), hours=Decimal("6"))
     case_id = open_case(app, station_id).id
     app.assess_risk(STAFF, case_id, instrument="screening", score=18, level="high", notes=YOUTH["full_name"])
-    app.set_plan(STAFF, case_id, goals=[f"{YOUTH['full_name']} back in class"])
+    adopt_plan(app, case_id, [f"{YOUTH['full_name']} back in class"])
     app.assign_case(STAFF, case_id, case_worker_id="officer-li")
     intervene(app, case_id)
     app.record_consent(STAFF, case_id, scope="share with school", granted=True, given_by=YOUTH["guardian_name"])
@@ -500,7 +500,7 @@ def test_no_summary_in_the_audit_trail_names_the_youth_or_a_volunteer(app: Youth
     referral_id = refer(app, case_id, department_id).id
     app.accept_referral(CLERK, referral_id)
     app.complete_referral(CLERK, referral_id, outcome=f"{YOUTH['full_name']} re-enrolled")
-    app.close_case(STAFF, case_id, outcome=f"{YOUTH['full_name']} attending", notes=YOUTH["address"])
+    close_case(app, case_id, outcome=f"{YOUTH['full_name']} attending", notes=YOUTH["address"])
     app.reopen_case(STAFF, case_id, reason=f"{YOUTH['guardian_name']} called")
     app.deactivate_volunteer(ADMIN, volunteer_id)
 
@@ -559,7 +559,7 @@ def test_a_view_stored_by_another_version_is_reset_and_rebuilt_when_it_next_runs
 
 def test_stepping_a_view_that_is_at_the_head_of_the_log_changes_nothing(app: YouthCare, projector: Projector) -> None:
     case_id = open_case(app, station(app)).id
-    app.close_case(STAFF, case_id, outcome="done")
+    close_case(app, case_id, outcome="done")
     project(projector)
     before = {view.name: (tracked(projector, view.name), dump(projector, type(view))) for view in projector.views}
 
@@ -743,7 +743,7 @@ def worked_story(app: YouthCare) -> None:
         app.note_referral_progress(CLERK, referral_id, note="met")
         app.close_pair(STAFF, pair_id, reason="done")
         app.complete_referral(CLERK, referral_id, outcome="back at school")
-        app.close_case(STAFF, case_id, outcome="done")
+        close_case(app, case_id, outcome="done")
     app.deactivate_station(ADMIN, station_id)
 
 

@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from sqlalchemy import Table, create_engine, select, text
 
 from application.app import YouthCare
+from application.cases import TransferAnswer
 from application.errors import ConcurrentWrite
 from application.views import casework_tables as tables
 from application.views.audit_trail import AuditTrail, trail
@@ -42,7 +43,7 @@ from domain.common import Actor, InvalidValue, Role, RuleViolation
 from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
 from domain.volunteer import VolunteerKind
-from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, RiskLevel
+from domain.youth_case import CaseCategory, CaseSource, Gender, InterventionKind, PlanGoalStatus, RiskLevel
 from infrastructure.persistence import MEMORY_URL, create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
@@ -62,6 +63,7 @@ ACTORS = st.sampled_from(
         Actor("officer-li", Role.STATION_STAFF),
         Actor("clerk-zhao", Role.DEPARTMENT_STAFF),
         Actor("coordinator-chen", Role.COORDINATOR),
+        Actor("lead-wu", Role.STATION_LEAD),
     ]
 )
 # Printable text, blank now and then (which the domain refuses). No control characters:
@@ -171,15 +173,22 @@ def views_agree_with_the_records(app: YouthCare, live: Projector, ids: dict[str,
                 len(open_referrals),
             ), record_id
             assert (row.closed_at is None) == (case.status.value == "open")
+            transfer = case.pending_transfer
+            assert (row.transfer_to, row.plan_submitted_at is None, row.closure_submitted_at is None) == (
+                transfer.to_station_id if transfer else None,
+                case.pending_plan is None,
+                case.pending_closure is None,
+            )
 
         pairs = by_key(tables.pairs)
         assert set(pairs) == ids["pair"]
         for record_id, row in pairs.items():
             pair = pair_records[record_id]
             last_session = max((session.held_on for session in pair.sessions), default=None)
-            assert (row.status, row.case_id, row.volunteer_id, row.sessions, row.last_session_on) == (
+            assert (row.status, row.case_id, row.station_id, row.volunteer_id, row.sessions, row.last_session_on) == (
                 pair.status.value,
                 pair.case_id,
+                get(pair.case_id).station_id,
                 pair.volunteer_id,
                 len(pair.sessions),
                 last_session,
@@ -192,7 +201,7 @@ def views_agree_with_the_records(app: YouthCare, live: Projector, ids: dict[str,
             assert (row.status, row.case_id, row.station_id, row.department_id) == (
                 referral.status.value,
                 referral.case_id,
-                referral.from_station_id,
+                get(referral.case_id).station_id,  # a referral goes with its case when the case is transferred
                 referral.to_department_id,
             )
 
@@ -449,8 +458,36 @@ def machine_for(store: Store) -> type[RuleBasedStateMachine]:
             )
 
         @rule(actor=ACTORS, case=cases, goals=st.lists(st.sampled_from(GOALS), max_size=3))
-        def set_plan(self, actor: Actor, case: UUID, goals: list[str]) -> None:
-            self.run(lambda: self.app.set_plan(actor, case, goals=goals))
+        def submit_plan(self, actor: Actor, case: UUID, goals: list[str]) -> None:
+            self.run(lambda: self.app.submit_plan(actor, case, goals=goals))
+
+        @rule(actor=ACTORS, case=cases, approve=st.booleans())
+        def decide_plan(self, actor: Actor, case: UUID, approve: bool) -> None:
+            if approve:
+                self.run(lambda: self.app.approve_plan(actor, case, note=""))
+            else:
+                self.run(lambda: self.app.return_plan(actor, case, note="not yet"))
+
+        @rule(
+            actor=ACTORS,
+            case=cases,
+            goal=st.sampled_from(GOALS),
+            status=values(PlanGoalStatus),
+            days=st.one_of(st.none(), DAYS_AGO),
+        )
+        def review_goal(self, actor: Actor, case: UUID, goal: str, status: str, days: int | None) -> None:
+            review_on = None if days is None else utc_today() + timedelta(days=days)
+            self.run(lambda: self.app.review_goal(actor, case, goal=goal, status=status, review_on=review_on))  # type: ignore[arg-type]
+
+        @rule(actor=ACTORS, case=cases, station=stations)
+        def request_transfer(self, actor: Actor, case: UUID, station: UUID) -> None:
+            self.run(lambda: self.app.request_transfer(actor, case, to_station_id=station, reason="moved"))
+
+        @rule(actor=ACTORS, case=cases, answer=st.sampled_from(list(TransferAnswer)))
+        def answer_transfer(self, actor: Actor, case: UUID, answer: TransferAnswer) -> None:
+            pending = self.app.get_case(case)["pending_transfer"]
+            request_id = UUID(pending["request_id"]) if pending else uuid.uuid4()
+            self.run(lambda: self.app.answer_transfer(actor, case, request_id, answer=answer, note="noted"))
 
         @rule(actor=ACTORS, case=cases, worker=st.sampled_from(["officer-li", "officer-wu"]))
         def assign_case(self, actor: Actor, case: UUID, worker: str) -> None:
@@ -485,7 +522,14 @@ def machine_for(store: Store) -> type[RuleBasedStateMachine]:
 
         @rule(actor=ACTORS, case=cases)
         def close_case(self, actor: Actor, case: UUID) -> None:
-            self.run(lambda: self.app.close_case(actor, case, outcome="attending again"))
+            self.run(lambda: self.app.submit_closure(actor, case, outcome="attending again"))
+
+        @rule(actor=ACTORS, case=cases, approve=st.booleans())
+        def decide_closure(self, actor: Actor, case: UUID, approve: bool) -> None:
+            if approve:
+                self.run(lambda: self.app.approve_closure(actor, case, note=""))
+            else:
+                self.run(lambda: self.app.return_closure(actor, case, note="not yet"))
 
         @rule(actor=ACTORS, case=cases)
         def reopen_case(self, actor: Actor, case: UUID) -> None:

@@ -19,6 +19,7 @@ from domain.youth_case import (
     Gender,
     Intervention,
     InterventionKind,
+    PlanGoal,
     RiskAssessment,
     RiskLevel,
     Youth,
@@ -27,6 +28,7 @@ from domain.youth_case import (
 
 ACTOR = Actor("staff-1", Role.STATION_STAFF)
 WORKER = Actor("worker-7", Role.MENTOR)
+LEAD = Actor("lead-1", Role.STATION_LEAD)
 
 
 def utc_now() -> datetime:
@@ -49,9 +51,23 @@ def open_case(summary: str = "Missed three weeks of school", who: Youth | None =
     )
 
 
+def plan(*texts: str) -> list[PlanGoal]:
+    return [PlanGoal(text) for text in texts]
+
+
+def approved_plan(case: YouthCase, *texts: str) -> None:
+    case.submit_plan(actor=WORKER, goals=plan(*texts), now=utc_now())
+    case.approve_plan(actor=LEAD, note="")
+
+
+def approved_closure(case: YouthCase, outcome: str, notes: str = "") -> None:
+    case.submit_closure(actor=ACTOR, outcome=outcome, notes=notes, now=utc_now())
+    case.approve_closure(actor=LEAD, note="")
+
+
 def closed_case() -> YouthCase:
     case = open_case()
-    case.close(actor=ACTOR, outcome="Back in school", notes="")
+    approved_closure(case, "Back in school")
     return case
 
 
@@ -119,11 +135,11 @@ def test_a_case_is_not_opened_with_wrong_values(make: Callable[[], YouthCase], r
 
 COMMANDS: dict[str, Callable[[YouthCase], None]] = {
     "RiskAssessed": lambda c: c.assess_risk(actor=WORKER, assessment=assessment()),
-    "PlanSet": lambda c: c.set_plan(actor=WORKER, goals=["Attend school"]),
+    "PlanSubmitted": lambda c: c.submit_plan(actor=WORKER, goals=plan("Attend school"), now=utc_now()),
     "Assigned": lambda c: c.assign(actor=WORKER, case_worker_id="worker-7"),
     "InterventionLogged": lambda c: log(c, timedelta(minutes=5)),
     "ConsentRecorded": lambda c: c.record_consent(actor=WORKER, consent=consent()),
-    "Closed": lambda c: c.close(actor=WORKER, outcome="Closed again", notes=""),
+    "ClosureSubmitted": lambda c: c.submit_closure(actor=WORKER, outcome="Closed again", notes="", now=utc_now()),
 }
 REPLAYED = (
     "id",
@@ -160,11 +176,11 @@ def test_a_worked_case_is_rebuilt_by_replaying_its_events() -> None:
     case = open_case()
     case.assess_risk(actor=WORKER, assessment=assessment(level=RiskLevel.HIGH))
     case.assess_risk(actor=WORKER, assessment=assessment(level=RiskLevel.LOW))
-    case.set_plan(actor=WORKER, goals=["  Attend school ", "", "  ", "Family talks"])
+    approved_plan(case, "  Attend school ", "", "  ", "Family talks")
     case.assign(actor=ACTOR, case_worker_id="  worker-7 ")
     log(case, timedelta(minutes=5))
     case.record_consent(actor=WORKER, consent=consent())
-    case.close(actor=ACTOR, outcome="  Back in school ", notes="  stable  ")
+    approved_closure(case, "  Back in school ", "  stable  ")
 
     copy = replay(case.collect_events())
 
@@ -179,7 +195,7 @@ def test_a_worked_case_is_rebuilt_by_replaying_its_events() -> None:
     for attribute in REPLAYED:
         assert getattr(copy, attribute) == getattr(case, attribute), attribute
     assert copy.risk_level is RiskLevel.LOW
-    assert copy.version == 8
+    assert copy.version == 12  # a plan and a closure: submitted, approved, in force
 
 
 @pytest.mark.parametrize(
@@ -187,12 +203,20 @@ def test_a_worked_case_is_rebuilt_by_replaying_its_events() -> None:
     [
         (lambda c: c.assess_risk(actor=WORKER, assessment=assessment(score=-1)), "negative_score", "score"),
         (lambda c: c.assess_risk(actor=WORKER, assessment=assessment(instrument=" ")), "blank_text", "instrument"),
-        (lambda c: c.set_plan(actor=WORKER, goals=[]), "plan_without_goals", "goals"),
-        (lambda c: c.set_plan(actor=WORKER, goals=["", "  ", "\t"]), "plan_without_goals", "goals"),
+        (lambda c: c.submit_plan(actor=WORKER, goals=[], now=utc_now()), "plan_without_goals", "goals"),
+        (
+            lambda c: c.submit_plan(actor=WORKER, goals=plan("", "  ", "\t"), now=utc_now()),
+            "plan_without_goals",
+            "goals",
+        ),
         (lambda c: c.assign(actor=WORKER, case_worker_id="  "), "blank_text", "case_worker_id"),
         (lambda c: c.record_consent(actor=WORKER, consent=consent(scope=" ")), "blank_text", "scope"),
         (lambda c: c.record_consent(actor=WORKER, consent=consent(given_by="")), "blank_text", "given_by"),
-        (lambda c: c.close(actor=WORKER, outcome="   ", notes="gave up"), "blank_text", "outcome"),
+        (
+            lambda c: c.submit_closure(actor=WORKER, outcome="   ", notes="gave up", now=utc_now()),
+            "blank_text",
+            "outcome",
+        ),
         (lambda c: log(c, timedelta(minutes=5), duration_minutes=0), "non_positive_duration", "duration_minutes"),
     ],
     ids=[
