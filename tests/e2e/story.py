@@ -28,7 +28,7 @@ ACCESS_ENV = {
     "YOUTHCARE_PASSWORD_HASH_TIME_COST": "1",
     "YOUTHCARE_PASSWORD_HASH_MEMORY_KIB": "8",
 }
-ROLES = ("officer", "lead", "mentor", "department", "coordinator", "auditor")
+ROLES = ("officer", "lead", "mentor", "department", "coordinator", "auditor", "receiver")
 _runs = itertools.count(1)
 
 
@@ -104,9 +104,10 @@ def admin_cast(base_url: str) -> Cast:
     return cast
 
 
-def _make_users(cast: Cast, station: str, department: str, volunteer: str) -> None:
+def _make_users(cast: Cast, station: str, department: str, volunteer: str, receiving: str) -> None:
     run = next(_runs)
     scopes = {
+        "receiver": ("station_lead", receiving),
         "officer": ("station_officer", station),
         "lead": ("station_lead", station),
         "mentor": ("mentor", volunteer),
@@ -140,7 +141,10 @@ def run_story(cast: Cast) -> dict[str, str]:
         201,
     )
     _post(client, f"/volunteers/{volunteer['id']}/screening", {"passed": True, "notes": "interview passed"})
-    _make_users(cast, station["id"], bureau["id"], volunteer["id"])
+    beiguan = _post(
+        client, "/stations", {"name": "Beiguan Care Station", "kind": "police_care_station", "level": "town"}, 201
+    )
+    _make_users(cast, station["id"], bureau["id"], volunteer["id"], beiguan["id"])
 
     client = cast.officer
 
@@ -170,6 +174,7 @@ def run_story(cast: Cast) -> dict[str, str]:
         {"instrument": "screening", "score": 18, "level": "medium", "notes": "school and peers"},
     )
     _ok(client.put(f"{case_path}/plan", json={"goals": ["Back in class", "Weekly mentor contact"]}), 200)
+    _post(cast.lead, f"{case_path}/plan/approval", {"note": "agreed"})
     for kind in ("home_visit", "counselling"):
         _post(
             client,
@@ -225,7 +230,11 @@ def run_story(cast: Cast) -> dict[str, str]:
     _post(cast.department, f"{referral_path}/acceptance")
     _post(cast.department, f"{referral_path}/progress-notes", {"note": "class teacher assigned"})
     _post(cast.department, f"{referral_path}/completion", {"outcome": "re-enrolled"})
-    _post(client, f"{case_path}/closure", {"outcome": "attending school again", "notes": ""})
+    submitted = _post(client, f"{case_path}/closure", {"outcome": "attending school again", "notes": ""})
+    waiting = _view(cast.lead, "/me/tasks", submitted["position"])["items"]
+    assert [(t["kind"], t["href"]) for t in waiting] == [("closure_to_approve", case_path)]
+    _post(cast.lead, f"{case_path}/closure/approval", {"note": "agreed: two months of full attendance"})
+    moved = transfer_a_case(cast, station["id"], beiguan["id"])
     return {
         "station": station["id"],
         "department": bureau["id"],
@@ -233,7 +242,34 @@ def run_story(cast: Cast) -> dict[str, str]:
         "case": case["id"],
         "pair": pair["id"],
         "referral": referral["id"],
+        "receiving_station": beiguan["id"],
+        "moved_case": moved,
     }
+
+
+def transfer_a_case(cast: Cast, station: str, receiving: str) -> str:
+    """A second youth's family moves: the officer asks Beiguan to take the case, Beiguan's lead
+    finds it on their work list, reads it and accepts; the old station no longer finds it."""
+    youth = {"full_name": "Li Xiaohong", "date_of_birth": "2012-09-14", "gender": "female"}
+    case = _post(
+        cast.officer,
+        "/cases",
+        {"station_id": station, "youth": youth, "category": "family_crisis", "source": "family", "summary": "s"},
+        201,
+    )
+    path = f"/cases/{case['id']}"
+    asked = _post(cast.officer, f"{path}/transfer-requests", {"to_station_id": receiving, "reason": "family moved"})
+    waiting = _view(cast.receiver, "/me/tasks", asked["position"])["items"]
+    assert [(t["kind"], t["href"], t["request_id"]) for t in waiting] == [
+        ("transfer_to_answer", path, asked["request_id"])
+    ]
+    assert _ok(cast.receiver.get(path), 200)["youth"]["full_name"] == "Li Xiaohong"
+    accepted = _post(cast.receiver, f"{path}/transfer-requests/{asked['request_id']}/acceptance", {"note": "welcome"})
+    assert accepted["station_id"] == receiving
+    assert cast.officer.get(path).status_code == 404
+    assert _view(cast.receiver, "/me/tasks", accepted["position"])["items"] == []
+    made: str = case["id"]
+    return made
 
 
 def check_story(cast: Cast, ids: dict[str, str]) -> None:
@@ -253,7 +289,9 @@ def check_story(cast: Cast, ids: dict[str, str]) -> None:
     assert case["plan"] == ["Back in class", "Weekly mentor contact"]
     assert [i["kind"] for i in case["interventions"]] == ["home_visit", "counselling"]
     assert case["youth"]["full_name"] == "Zhang Xiaoming" and case["station_id"] == ids["station"]
-    assert case["version"] == 7  # opened, assessed, planned, two interventions, consent, closed
+    # Opened, assessed, a plan (submitted, approved, adopted), two interventions, consent, and a
+    # closure (submitted, approved, closed).
+    assert case["version"] == 11
 
     pair = _ok(cast.mentor.get(f"/pairs/{ids['pair']}"), 200)
     assert pair["status"] == "active" and len(pair["sessions"]) == 3
@@ -275,8 +313,13 @@ def check_story(cast: Cast, ids: dict[str, str]) -> None:
     assert set(referral["youth"]) == {"full_name", "age", "school", "guardian_name", "guardian_phone", "plan_goals"}
     assert cast.department.get(f"/pairs/{ids['pair']}").status_code == 404
 
-    before_closing = _ok(cast.coordinator.get(f"/cases/{ids['case']}", params={"version": 6}), 200)
-    assert before_closing["status"] == "open"
+    before_closing = _ok(cast.coordinator.get(f"/cases/{ids['case']}", params={"version": 9}), 200)
+    assert (
+        before_closing["status"] == "open" and before_closing["pending_closure"]["outcome"] == "attending school again"
+    )
+    moved = _ok(cast.receiver.get(f"/cases/{ids['moved_case']}"), 200)
+    assert moved["station_id"] == ids["receiving_station"]
+    assert cast.officer.get(f"/cases/{ids['moved_case']}").status_code == 404
     listed = cast.officer.get("/stations").json()["items"]
     assert ids["station"] in [s["id"] for s in listed]
 
