@@ -10,14 +10,17 @@ from uuid import UUID
 from application.access.policy import Action
 from application.access.principal import Caller
 from application.base import MAX_VERSION, Written
-from application.errors import Forbidden, NotFound, ReferenceNotFound, StoreUnavailable
+from application.errors import Forbidden, InvalidValue, NotFound, ReferenceNotFound, StoreUnavailable
 from application.front.gate import seal_marked, youth_minimum
 from application.front.registry import RegistryFront
 from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
-from domain.common import Actor, RuleViolation
+from domain.common import Actor, Role, RuleViolation
 from domain.referral import Referral
+from domain.user import User, user_id_for
 from domain.youth_case import YouthCase
+
+CASE_WORKERS = (Role.STATION_OFFICER, Role.STATION_LEAD)
 
 
 class CaseworkFront(RegistryFront):
@@ -158,14 +161,29 @@ class CaseworkFront(RegistryFront):
     def assign_case(
         self, caller: Caller, case_id: UUID, *, case_worker_id: str, expected_version: int | None
     ) -> Written:
+        """Assign the case to one of its station's officers or its lead (by username)."""
+        facts = self.record(caller, Action.CASE_ASSIGN, "case", case_id)
+        worker = self._station_user(case_worker_id, facts.station_id)
         return self._case_command(
             caller,
             case_id,
-            lambda a: self.core.assign_case(
-                a, case_id, case_worker_id=case_worker_id, expected_version=expected_version
-            ),
+            lambda a: self.core.assign_case(a, case_id, case_worker_id=worker, expected_version=expected_version),
             Action.CASE_ASSIGN,
         )
+
+    def _station_user(self, username: str, station_id: UUID | None) -> str:
+        """The username of an active officer or lead of the station; bad input otherwise."""
+        try:
+            user = self.core.record(User, user_id_for(username))
+        except NotFound:
+            raise InvalidValue(f"no user {username!r}", rule="unknown_case_worker", field="case_worker_id") from None
+        if not user.active or user.role not in CASE_WORKERS or user.scope_id != station_id:
+            raise InvalidValue(
+                f"{user.username} is not an active officer or lead of the case's station",
+                rule="case_worker_not_at_station",
+                field="case_worker_id",
+            )
+        return user.username
 
     def log_intervention(
         self, caller: Caller, case_id: UUID, *, expected_version: int | None, **fields: Any

@@ -182,7 +182,6 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/volunteers/{volunteer_id}/trainings"): {"course": "c", "completed_on": "2026-01-05", "hours": 2},
     ("POST", "/cases/{case_id}/risk-assessments"): {"instrument": "i", "score": 3, "level": "low", "notes": ""},
     ("PUT", "/cases/{case_id}/plan"): {"goals": ["g"]},
-    ("PUT", "/cases/{case_id}/assignment"): {"case_worker_id": "someone"},
     ("POST", "/cases/{case_id}/interventions"): {
         "kind": "counselling",
         "occurred_at": datetime.now(timezone.utc).isoformat(),
@@ -242,6 +241,7 @@ class World:
         }
         self.tokens = {letter: self._user(ROLES[letter], scopes[letter]) for letter in ROLES}
         self.tokens["X"] = client.token("admin", None)
+        self.officer = self.client_username("O")
         # A case on each side waiting to move to the other: (case id, request id).
         self.moving = {True: self._moving(True), False: self._moving(False)}
 
@@ -326,6 +326,8 @@ class World:
                 "goals": GOALS,
                 "started_on": TODAY.isoformat(),
             }
+        if operation == ("PUT", "/cases/{case_id}/assignment"):  # an officer of A, whoever assigns
+            return {"case_worker_id": self.officer}
         if operation == ("POST", "/cases/{case_id}/transfer-requests"):
             return {"to_station_id": self.side[not in_scope]["station_id"], "reason": "moved"}
         if operation == ("POST", "/referrals"):

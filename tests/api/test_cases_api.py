@@ -27,6 +27,22 @@ from tests.api.conftest import (
 )
 from tests.conftest import settings_for
 
+OFFICER = "<an officer of the case's station>"  # filled in by `filled`
+
+
+def filled(client: TestClient, case: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with OFFICER replaced by the username of an officer of the case's station."""
+    if body.get("case_worker_id") != OFFICER:
+        return body
+    return {**body, "case_worker_id": officer_of(client, case["station_id"])}
+
+
+def officer_of(client: Any, station_id: str) -> str:
+    client.token("station_officer", station_id)
+    username: str = client.usernames[("station_officer", station_id)]
+    return username
+
+
 RISK = {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
 CONSENT = {"scope": "education", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
 
@@ -63,8 +79,8 @@ CASE_WORK: list[Any] = [
     pytest.param(
         "put",
         "assignment",
-        lambda: {"case_worker_id": "officer-li"},
-        lambda c: c["case_worker_id"] == "officer-li",
+        lambda: {"case_worker_id": OFFICER},
+        lambda c: c["case_worker_id"].startswith("station-officer-"),
         id="assignment",
     ),
     pytest.param(
@@ -118,7 +134,7 @@ def test_each_piece_of_case_work_answers_200_with_the_changed_case(
 ) -> None:
     case = create_case(client)
 
-    changed = ok(client.request(method, f"/cases/{case['id']}/{suffix}", json=body()))
+    changed = ok(client.request(method, f"/cases/{case['id']}/{suffix}", json=filled(client, case, body())))
 
     assert shows(changed), changed
     assert changed["version"] == 2
@@ -131,7 +147,9 @@ def test_positions_increase_with_every_write_to_a_case(client: TestClient) -> No
     positions = [case["position"]]
 
     for method, suffix, body, _ in (param.values for param in CASE_WORK):  # closure comes last
-        positions.append(ok(client.request(method, f"/cases/{case['id']}/{suffix}", json=body()))["position"])
+        positions.append(
+            ok(client.request(method, f"/cases/{case['id']}/{suffix}", json=filled(client, case, body())))["position"]
+        )
 
     assert positions == sorted(set(positions))
     assert version_of(client, f"/cases/{case['id']}") == len(CASE_WORK) + 1
@@ -154,7 +172,7 @@ def test_a_closed_case_refuses_further_work(
     case = create_case(client)
     close_case(client, case["id"], outcome="Done")
 
-    refused = problem(client.request(method, f"/cases/{case['id']}/{suffix}", json=body()), 409)
+    refused = problem(client.request(method, f"/cases/{case['id']}/{suffix}", json=filled(client, case, body())), 409)
 
     assert refused["rule"] == "case_closed"
     assert version_of(client, f"/cases/{case['id']}") == 4
@@ -168,7 +186,14 @@ def test_a_reopened_case_is_open_again_and_takes_work(client: TestClient) -> Non
 
     assert (reopened["status"], reopened["outcome"], reopened["version"]) == ("open", None, 5)
     assert reopened["position"] > closed["position"]
-    assert ok(client.put(f"/cases/{case['id']}/assignment", json={"case_worker_id": "officer-wu"}))["version"] == 6
+    assert (
+        ok(
+            client.put(
+                f"/cases/{case['id']}/assignment", json={"case_worker_id": officer_of(client, case["station_id"])}
+            )
+        )["version"]
+        == 6
+    )
 
 
 def test_reopening_an_open_case_is_refused(client: TestClient) -> None:

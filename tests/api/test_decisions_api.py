@@ -180,7 +180,9 @@ def test_an_accepted_transfer_moves_the_case_its_pairs_and_referrals_and_access_
     referral = create_referral(client, case["id"])
     old_lead, new_lead = as_(client, "station_lead", old), as_(client, "station_lead", new)
     new_officer = as_(client, "station_officer", new)
-    ok(client.put(f"/cases/{case['id']}/assignment", json={"case_worker_id": "officer-li"}))
+    old_officer = as_(client, "station_officer", old)  # made now, so it can be the case worker
+    worker = client.usernames[("station_officer", old)]
+    ok(client.put(f"/cases/{case['id']}/assignment", json={"case_worker_id": worker}))
     request_id = transfer(client, case["id"], new)
 
     # While it waits, the receiving lead may read the case to decide; the rest of that station may not.
@@ -197,12 +199,18 @@ def test_an_accepted_transfer_moves_the_case_its_pairs_and_referrals_and_access_
         assert client.get(path, headers=new_officer).status_code == 200, path
     assert problem(
         client.post(
-            f"/cases/{case['id']}/interventions",
-            json={**INTERVENTION, "occurred_at": now_iso()},
-            headers=as_(client, "station_officer", old),
+            f"/cases/{case['id']}/interventions", json={**INTERVENTION, "occurred_at": now_iso()}, headers=old_officer
         ),
         404,
     )
+    # The new lead assigns one of their own; the old station's officer is no longer a possible worker.
+    stranger = problem(
+        client.put(f"/cases/{case['id']}/assignment", json={"case_worker_id": worker}, headers=new_lead), 422
+    )
+    assert stranger["rule"] == "case_worker_not_at_station"
+    mine = client.usernames[("station_officer", new)]
+    assigned = ok(client.put(f"/cases/{case['id']}/assignment", json={"case_worker_id": mine}, headers=new_lead))
+    assert assigned["case_worker_id"] == mine
     position = accepted["position"]
     found = listed(client, "/cases", params={"consistent_with": position}, headers=new_officer)["items"]
     assert [c["id"] for c in found] == [case["id"]]
@@ -273,3 +281,19 @@ def test_a_wrong_request_id_is_refused(client: ActingClient) -> None:
     )
 
     assert refused["rule"] == "no_pending_transfer"
+
+
+def test_a_case_worker_is_an_active_officer_or_lead_of_the_cases_station(client: ActingClient) -> None:
+    case = create_case(client)
+    path = f"/cases/{case['id']}/assignment"
+    elsewhere = create_station(client)["id"]
+    as_(client, "station_officer", elsewhere)
+
+    unknown = problem(client.put(path, json={"case_worker_id": "nobody-here"}), 422)
+    foreign = problem(client.put(path, json={"case_worker_id": client.usernames[("station_officer", elsewhere)]}), 422)
+
+    assert unknown["rule"] == "unknown_case_worker" and unknown["errors"][0]["field"] == "case_worker_id"
+    assert foreign["rule"] == "case_worker_not_at_station"
+    assert version_of(client, f"/cases/{case['id']}") == 1
+    lead = client.usernames[("station_lead", case["station_id"])]
+    assert ok(client.put(path, json={"case_worker_id": lead.upper()}))["case_worker_id"] == lead

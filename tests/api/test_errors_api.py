@@ -224,7 +224,7 @@ MOVE_ON = {
     "station": ("put", "name", {"name": "Moved on"}),
     "department": ("put", "name", {"name": "Moved on"}),
     "volunteer": ("post", "screening", {"passed": True, "notes": "again"}),
-    "case": ("put", "assignment", {"case_worker_id": "officer-li"}),
+    "case": ("post", "risk-assessments", {"instrument": "screening", "score": 3, "level": "low", "notes": ""}),
     "pair": ("post", "goal-progress", {"goal": "Read one book a month", "status": "in_progress"}),
     "referral": ("post", "progress-notes", {"note": "Called."}),
 }
