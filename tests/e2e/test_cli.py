@@ -15,7 +15,7 @@ from application.views.casework import Casework
 from bench.seed import seed
 from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
-from tests.integration.test_application import STAFF, open_case, station
+from tests.integration.test_application import STAFF, close_case, open_case, station
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +102,7 @@ def test_replay_prints_the_timeline_and_state_as_they_stood(tmp_path: Path) -> N
     case_id = open_case(app, station(app))
     app.assess_risk(STAFF, case_id, instrument="screening", score=12, level="medium", notes="")
     created_at = app.get_case(case_id)["created_at"]
-    app.close_case(STAFF, case_id, outcome="back at school", notes="")
+    close_case(app, case_id, outcome="back at school")
     app.close()
 
     at_two = youthcare(database, "replay", str(case_id), "--version", "2")
