@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     mentor_contact_days: int = Field(
         default=30, ge=1, le=3650, description="An active pair with no session for this many days is flagged."
     )
+    backfill_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description=(
+            "Interventions and mentoring sessions may be dated up to this many days before their case "
+            "or pair was registered (and are shown as backfilled)."
+        ),
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description=(
