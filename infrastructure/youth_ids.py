@@ -13,14 +13,16 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, Uuid, delete, insert, select, text
+from sqlalchemy import Column, Connection, MetaData, String, Table, Uuid, delete, insert, select, text, update
 
-from domain.youth_case import Youth
+from application.app import YouthCare
+from domain.youth_case import Youth, YouthCase
+from infrastructure.keys import KeyRing
 from infrastructure.links import derive
 from infrastructure.persistence import advisory_key
 from infrastructure.view_store import ViewStore
@@ -94,14 +96,18 @@ class YouthIds:
         normal = normal_id_number(id_number)
         return self._hash(b"id", normal) if normal else None
 
+    def _hashes(self, youth: Youth) -> tuple[str | None, str]:
+        """The keyed hashes of the youth's ID number (if given) and of their name with date of birth."""
+        id_hash = self.id_hash(youth.id_number) if youth.id_number else None
+        return id_hash, self._hash(b"name-dob", f"{normal_name(youth.full_name)}|{youth.date_of_birth.isoformat()}")
+
     @contextmanager
     def registering(self, youth: Youth) -> Iterator[Registration]:
         """A transaction to check for the youth and add their case in. The case's events are saved
         inside it (the datastore nests), so the row commits with them or not at all. On PostgreSQL
         it holds a lock on the ID number's hash until it commits: a second registration of the
         same youth waits, then finds the first (on SQLite and in memory, writers take turns anyway)."""
-        id_hash = self.id_hash(youth.id_number) if youth.id_number else None
-        name_dob = self._hash(b"name-dob", f"{normal_name(youth.full_name)}|{youth.date_of_birth.isoformat()}")
+        id_hash, name_dob = self._hashes(youth)
         with self.store.transaction() as conn:
             if id_hash is not None and conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(f"youth-id:{id_hash}")})
@@ -115,7 +121,33 @@ class YouthIds:
         with self.store.reading() as conn:
             return _cases(conn, youth_ids.c.id_hash, id_hash)
 
+    def rekey(self, new_master: bytes, youth_of: Callable[[UUID], Youth]) -> int:
+        """Hash every youth again under a key derived from a new master key (its rotation), in the
+        caller's transaction when there is one; how many. `youth_of` reads a case's youth."""
+        fresh = YouthIds(self.store, new_master)
+        with self.store.transaction() as conn:
+            found = list(conn.execute(select(youth_ids.c.case_id)).scalars())
+            for case_id in found:
+                hashes = fresh._hashes(youth_of(case_id))
+                conn.execute(
+                    update(youth_ids)
+                    .where(youth_ids.c.case_id == case_id)
+                    .values(id_hash=hashes[0], name_dob_hash=hashes[1])
+                )
+        self._key = fresh._key
+        return len(found)
+
     def forget(self, case_id: UUID) -> None:
         """Drop the case's hashes (erasure), in the caller's transaction when there is one."""
         with self.store.transaction() as conn:
             conn.execute(delete(youth_ids).where(youth_ids.c.case_id == case_id))
+
+
+def rotate_master(app: YouthCare, new_master: bytes) -> int:
+    """Re-hash every youth and re-wrap every case key under a new master key, in one transaction
+    (the youths are read under the old key first); how many case keys were wrapped."""
+    index, ring = app.youth_ids, app.mapper.keys  # type: ignore[attr-defined]
+    assert isinstance(index, YouthIds) and isinstance(ring, KeyRing), "build the application with create_application"
+    with index.store.transaction():
+        index.rekey(new_master, lambda case_id: app.record(YouthCase, case_id).youth)
+        return ring.rewrap(new_master)

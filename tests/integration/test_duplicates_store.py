@@ -3,23 +3,29 @@ emptied by the erasure, and two registrations of one youth at once do not both g
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
+from api.cli import rotate_keys
 from application.app import YouthCare
 from application.errors import InvalidValue, PossibleDuplicate
 from domain.common import Actor, Role
 from infrastructure.erasure import Eraser
+from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from infrastructure.youth_ids import YouthIds, youth_ids
+from tests.conftest import settings_for
 
 STAFF = Actor("officer-1", Role.STATION_OFFICER)
 ADMIN = Actor("admin", Role.ADMIN)
@@ -153,3 +159,30 @@ def test_two_registrations_of_one_youth_at_once_do_not_both_get_through(
 
     assert sorted(outcomes) == ["opened", "refused"]
     assert len(rows(app)) == 1
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_after_the_master_key_is_rotated_the_youth_is_still_found(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(store, tmp_path, request)
+    new = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+    before = create_application(settings)
+    try:
+        station = before.register_station(ADMIN, name="S", kind="police_care_station", level="town").id
+        first = open_case(before, station).id
+        hashes = [tuple(row) for row in rows(before)]
+    finally:
+        before.close()
+    monkeypatch.setenv("YOUTHCARE_NEW_MASTER_KEY", new)
+
+    assert rotate_keys(settings, io.StringIO()) == 0
+
+    after = create_application(settings.model_copy(update={"master_key": SecretStr(new)}))
+    try:
+        assert [tuple(row) for row in rows(after)] != hashes
+        assert after.cases_with_id_number(YOUTH["id_number"]) == [first]
+        with pytest.raises(PossibleDuplicate):
+            open_case(after, station)
+    finally:
+        after.close()
