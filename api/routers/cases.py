@@ -66,7 +66,7 @@ def search_cases(
             min_length=1,
             max_length=32,
             pattern=NO_CONTROL_CHARACTERS,
-            description="The youth's ID number, exactly (spaces, hyphens and case aside); kept in no log.",
+            description="The youth's ID number, exactly (spaces, hyphens and case aside); kept in no log of ours.",
         ),
     ] = None,
     sort: Annotated[
@@ -77,8 +77,8 @@ def search_cases(
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
     """Find cases: filter on station, status, category, risk level, case worker, name, the youth's
-    ID number (exactly) and dates; sort; page with `next_cursor`. Each case comes with its counters and last activity.
-    Ranges: `_from` inclusive, `_to` exclusive."""
+    ID number (exactly) and dates; sort; page with `next_cursor`. Each case comes with its counters
+    and last activity. Ranges: `_from` inclusive, `_to` exclusive."""
     where = CaseFilter(
         station_id=station_id,
         status=status.value if status else None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
 
+from api.main import HIDE_ID_NUMBERS
 from infrastructure.youth_ids import youth_ids
 from tests.api.acting import ActingClient
 from tests.api.conftest import CASE, YOUTH, create_case, create_station, created, problem
@@ -140,3 +142,19 @@ def test_search_by_id_number_finds_the_youths_cases_within_the_callers_reach(cli
     assert by_other.json()["items"] == []
     log = client.get("/audit/access-log", headers=as_(client, "auditor")).text
     assert ID_NUMBER not in log and ID_NUMBER.lower() not in log and "003x" not in log.lower()
+
+
+def test_the_servers_access_log_does_not_keep_a_searched_id_number() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/cases?status=open&ID_NUMBER={ID_NUMBER}&limit=5", "1.1", 200),
+        None,
+    )
+
+    assert HIDE_ID_NUMBERS.filter(record)
+
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /cases?status=open&ID_NUMBER=[hidden]&limit=5 HTTP/1.1" 200'
