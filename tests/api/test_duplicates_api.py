@@ -34,6 +34,8 @@ def test_the_same_id_number_as_an_open_case_of_ones_station_is_refused_with_its_
 
     assert refused["rule"] == "possible_duplicate"
     assert refused["duplicate_case_id"] == first["id"]
+    log = client.get("/audit/access-log", params={"record_id": first["id"]}, headers=as_(client, "auditor")).json()
+    assert [entry["endpoint"] for entry in log["items"]] == ["POST /cases"]  # naming the case is a read
 
 
 def test_another_stations_officer_learns_only_that_the_youth_has_an_open_case(client: ActingClient) -> None:

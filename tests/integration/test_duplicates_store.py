@@ -98,6 +98,8 @@ def test_a_confirmed_second_case_is_recorded_and_needs_a_reason(app: YouthCare, 
     assert app.get_case(second.id)["second_case"] is True
     assert app.get_case(first)["second_case"] is False
     assert app.cases_with_id_number("11010120120304001x") == [first, second.id]
+    stored = app.recorder.select_events(second.id)[0].state
+    assert b"a second offence" not in stored  # encrypted under the case's key, like every note
 
 
 def test_the_same_name_and_birth_date_warns_and_the_id_number_is_searched_exactly(
