@@ -60,6 +60,7 @@ from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
+from infrastructure.youth_ids import rotate_master
 
 
 @contextmanager
@@ -283,7 +284,7 @@ def rotate_keys(settings: Settings, out: TextIO) -> int:
         sys.stderr.write(f"{problem}\n")
         return 2
     try:
-        count = app.mapper.keys.rewrap(new_key)  # type: ignore[attr-defined]
+        count = rotate_master(app, new_key)
     finally:
         app.close()
     out.write(f"{count} case keys wrapped under the new master key: set YOUTHCARE_MASTER_KEY to it now\n")

@@ -19,6 +19,7 @@ from application.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
+    PossibleDuplicate,
     RuleViolation,
     StaleVersion,
     StoreUnavailable,
@@ -48,6 +49,7 @@ class Problem(BaseModel):
     rule: str | None = None
     errors: list[FieldError] | None = None
     current_version: int | None = None
+    duplicate_case_id: str | None = None
 
 
 def _documented(description: str) -> dict[str, Any]:
@@ -113,6 +115,13 @@ def _invalid_value(_: Request, exc: Exception) -> JSONResponse:
 def _rule(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RuleViolation)
     return problem(409, "Not allowed in the record's current state", exc.message, code=exc.rule, rule=exc.rule)
+
+
+def _possible_duplicate(_: Request, exc: Exception) -> JSONResponse:
+    """The youth has an open case: its id only when the caller may read it, otherwise only the fact."""
+    assert isinstance(exc, PossibleDuplicate)
+    shown: dict[str, Any] = {"duplicate_case_id": str(exc.shown)} if exc.shown is not None else {}
+    return problem(409, "Possible duplicate", exc.message, code=exc.rule, rule=exc.rule, **shown)
 
 
 def _not_found(_: Request, exc: Exception) -> JSONResponse:
@@ -221,6 +230,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ViewNotReady, _view_not_ready)
     app.add_exception_handler(InvalidValue, _invalid_value)
+    app.add_exception_handler(PossibleDuplicate, _possible_duplicate)
     app.add_exception_handler(RuleViolation, _rule)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(StaleVersion, _stale)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,9 +19,25 @@ from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 
 
+class HideIdNumbers(logging.Filter):
+    """The server's access log writes each request's path with its query: a youth's ID number
+    searched for (`?id_number=`) is left out of it."""
+
+    QUERY = re.compile(r"(id_number=)[^&\s]*", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.QUERY.sub(r"\1[hidden]", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+HIDE_ID_NUMBERS = HideIdNumbers()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app. The event-sourced application is made at start-up, not import."""
     settings = settings or Settings()
+    logging.getLogger("uvicorn.access").addFilter(HIDE_ID_NUMBERS)  # once, however many apps are made
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -141,6 +141,13 @@ class OpenCase(Body):
     category: CaseCategory
     source: CaseSource
     summary: Required
+    confirm_new: bool = Field(
+        default=False,
+        description="Open a second case knowingly, although the youth's ID number has an open case.",
+    )
+    confirm_reason: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")] | None = Field(
+        default=None, description="Why a second case (required with `confirm_new`); kept encrypted, like every note."
+    )
 
 
 class RiskAssessmentBody(Body):

@@ -33,6 +33,7 @@ from application.errors import (
 )
 from application.presenters import present
 from application.transcodings import register_domain_types
+from domain.common import BACKFILL_DAYS
 from domain.mentoring_pair import MentoringPair
 from domain.youth_case import YouthCase
 
@@ -89,6 +90,7 @@ class BaseApp(Application[UUID]):
         env: Mapping[str, str] | None = None,
         *,
         snapshot_interval: int = 50,
+        backfill_days: int = BACKFILL_DAYS,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         env = dict(env or {})
@@ -100,6 +102,7 @@ class BaseApp(Application[UUID]):
             {YouthCase: snapshot_interval, MentoringPair: snapshot_interval} if snapshot_interval > 0 else {}
         )
         self.clock = clock
+        self.backfill_days = backfill_days  # how far before a record's registration its work may be dated
         # Called after every save, in the saving thread: how an in-process projector wakes.
         self.on_saved: list[Callable[[], None]] = []
         self.links: RecordLinks | None = None  # set by whoever builds the application with its store
@@ -135,17 +138,26 @@ class BaseApp(Application[UUID]):
             logger.exception("event store failure")
             raise StoreUnavailable("the event store is unavailable; try again shortly") from error
 
-    def _save_linked(self, *records: Aggregate) -> list[Recording[UUID]]:
-        assert self.links is not None
+    @contextmanager
+    def _deferring_wakeups(self) -> Iterator[None]:
+        """Listeners hear of saves made inside only once the outermost such block is done, so
+        after the transaction that holds them has committed."""
+        if getattr(self._woken_after_commit, "holding", False):
+            yield  # an outer block tells them
+            return
         self._woken_after_commit.holding, self._woken_after_commit.pending = True, False
         try:
-            with self.links.transaction():
-                recordings = self.save(*records)
-                self.links.link(recordings)
+            yield
         finally:
             self._woken_after_commit.holding = False
         if self._woken_after_commit.pending:
-            self._notify(recordings)
+            self._notify([])
+
+    def _save_linked(self, *records: Aggregate) -> list[Recording[UUID]]:
+        assert self.links is not None
+        with self._deferring_wakeups(), self.links.transaction():
+            recordings = self.save(*records)
+            self.links.link(recordings)
         return recordings
 
     def _load(self, kind: type[A], record_id: UUID, *, version: int | None = None) -> A:

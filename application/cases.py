@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
-from application.base import BaseApp, Written
+from application.base import Written
+from application.duplicates import DuplicateCheck
 from domain.common import Actor, RuleViolation
 from domain.organisation import Station
 from domain.youth_case import (
@@ -42,7 +44,7 @@ def _plan_goal(goal: str | Mapping[str, Any]) -> PlanGoal:
     return PlanGoal(goal["goal"], status, goal.get("review_on"))
 
 
-class CaseService(BaseApp):
+class CaseService(DuplicateCheck):
     def open_case(
         self,
         actor: Actor,
@@ -52,8 +54,12 @@ class CaseService(BaseApp):
         category: CaseCategory,
         source: CaseSource,
         summary: str,
+        confirm_new: bool = False,
+        confirm_reason: str | None = None,
     ) -> Written:
-        """Open a case for a minor at an active station."""
+        """Open a case for a minor at an active station. A youth whose ID number has an open case
+        anywhere is refused (PossibleDuplicate) unless `confirm_new` with a `confirm_reason`;
+        the same name and date of birth as an open case is a warning in the answer."""
         station = self._referenced(Station, station_id, "station_id")
         if not station.active:
             raise RuleViolation("the station is deactivated", rule="station_inactive")
@@ -65,8 +71,11 @@ class CaseService(BaseApp):
             source=CaseSource(source),
             summary=summary,
             now=self.clock(),
+            second_case_reason=confirm_reason if confirm_new else None,
         )
-        return self._save(case)
+        with self._registering(case, confirm_new=confirm_new, confirm_reason=confirm_reason) as warnings:
+            written = self._save(case)
+        return replace(written, record=written.record | {"warnings": warnings}) if warnings else written
 
     def assess_risk(
         self,
@@ -159,7 +168,9 @@ class CaseService(BaseApp):
             YouthCase,
             case_id,
             expected_version,
-            lambda c: c.log_intervention(actor=actor, intervention=intervention, now=self.clock()),
+            lambda c: c.log_intervention(
+                actor=actor, intervention=intervention, now=self.clock(), backfill_days=self.backfill_days
+            ),
         )
 
     def record_consent(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from domain.common import DomainError, InvalidValue, RuleViolation
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "Forbidden",
     "Unauthenticated",
     "TooManyAttempts",
+    "PossibleDuplicate",
 ]
 
 
@@ -79,3 +82,13 @@ class TooManyAttempts(ApplicationError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class PossibleDuplicate(RuleViolation):
+    """The youth has an open case already (the same ID number). `matches` are those cases, for the
+    front door alone; `shown` is the one the caller may be told of, if any."""
+
+    def __init__(self, message: str, *, matches: list[UUID], shown: UUID | None = None) -> None:
+        super().__init__(message, rule="possible_duplicate")
+        self.matches = matches
+        self.shown = shown

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, DomainEvent
 
 from application.base import MAX_VERSION, BaseApp, each_notification
 from application.presenters import plain, present
+from domain.common import is_backfilled
 from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
 from domain.referral import Referral
@@ -60,6 +61,16 @@ def changes(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
     return [] if before == after else [{"field": path, "before": before, "after": after}]
 
 
+def backfill_mark(event: DomainEvent, record: Aggregate) -> dict[str, Any]:
+    """For work dated before its record was registered: `backfilled` and the date it carries (the
+    entry's own `occurred_at` is when it was recorded)."""
+    item = getattr(event, "intervention", None) or getattr(event, "session", None)
+    dated = getattr(item, "occurred_at", None) or getattr(item, "held_on", None)
+    if dated is None or not is_backfilled(dated, record.created_on):
+        return {}
+    return {"backfilled": True, "dated": plain(dated)}
+
+
 class HistoryService(BaseApp):
     """History and point-in-time reads, for every record type."""
 
@@ -93,6 +104,7 @@ class HistoryService(BaseApp):
                     "data": plain({k: v for k, v in event.__dict__.items() if k not in EVENT_HEADER}),
                     "changes": changes(before, after),
                 }
+                | backfill_mark(event, state)
             )
             before = after
         return {

@@ -58,7 +58,7 @@ class MentoringService(CaseService):
             MentoringPair,
             pair_id,
             expected_version,
-            lambda p: p.log_session(actor=actor, session=session, now=self.clock()),
+            lambda p: p.log_session(actor=actor, session=session, now=self.clock(), backfill_days=self.backfill_days),
         )
 
     def update_goal(

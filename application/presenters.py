@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.common import is_backfilled
 from domain.mentoring_pair import MentoringPair
 from domain.organisation import Department, Station
 from domain.referral import Referral
@@ -107,12 +108,17 @@ def _case(record: YouthCase) -> dict[str, Any]:
             "pending_closure": record.pending_closure,
             "pending_transfer": record.pending_transfer,
             "case_worker_id": record.case_worker_id,
-            "interventions": record.interventions,
+            "interventions": [
+                plain(item) | {"backfilled": is_backfilled(item.occurred_at, record.created_on)}
+                for item in record.interventions
+            ],
             "consents": record.consents,
             "outcome": record.outcome,
             "closing_notes": record.closing_notes,
             "opened_by": record.opened_by,
             "erased": record.erased,
+            "second_case": record.second_case_reason is not None,
+            "second_case_reason": record.second_case_reason,
             "sealed": record.seal is not None,
             "seal": record.seal,
         }
@@ -129,7 +135,9 @@ def _pair(record: MentoringPair) -> dict[str, Any]:
             "started_on": record.started_on,
             "goals": [{"goal": goal, "status": status} for goal, status in record.goals.items()],
             "goal_notes": record.goal_notes,
-            "sessions": record.sessions,
+            "sessions": [
+                plain(item) | {"backfilled": is_backfilled(item.held_on, record.created_on)} for item in record.sessions
+            ],
             "pause_reason": record.pause_reason,
             "closing_reason": record.closing_reason,
         }

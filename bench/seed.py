@@ -407,7 +407,8 @@ def step_pair(world: World, pair: MentoringPair) -> None:
             notes=rng.choice(["", "homework together", "played basketball", "talked about school"]),
             progress=rng.randint(1, 5),
         )
-        pair.log_session(actor=mentor, session=session, now=_now())
+        # A seeded pair is registered now with a made-up past: its sessions are backfilled.
+        pair.log_session(actor=mentor, session=session, now=_now(), backfill_days=span + 1)
     elif roll < 0.88:
         pair.update_goal(actor=mentor, progress=goal_progress(world, pair))
     elif roll < 0.96:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 
@@ -80,3 +80,27 @@ def require_not_future(moment: date | datetime, now: datetime, field: str) -> No
         later = moment > now.date()
     if later:
         raise InvalidValue(f"{field} is in the future", rule="dated_in_future", field=field)
+
+
+BACKFILL_DAYS = 90  # how long before a record was registered its work may be dated, unless set otherwise
+
+
+def require_within_backfill(
+    occurred: date | datetime, opened: datetime, now: datetime, window_days: int, field: str
+) -> None:
+    """One rule for work recorded on a record (interventions, sessions): not in the future, and
+    not dated more than `window_days` before the record was registered (`opened`). Work dated
+    before `opened` but inside the window is backfilled: recorded afterwards, and shown so."""
+    require_not_future(occurred, now, field)
+    earliest = opened - timedelta(days=window_days)
+    too_early = occurred < earliest if isinstance(occurred, datetime) else occurred < earliest.date()
+    if too_early:
+        raise RuleViolation(
+            f"{field} is more than {window_days} days before the record was registered",
+            rule="before_backfill_window",
+        )
+
+
+def is_backfilled(occurred: date | datetime, opened: datetime) -> bool:
+    """Whether work is dated before its record was registered (so was recorded afterwards)."""
+    return occurred < opened if isinstance(occurred, datetime) else occurred < opened.date()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.common import Actor, InvalidValue, RuleViolation, require_not_future, require_text
+from domain.common import BACKFILL_DAYS, Actor, InvalidValue, RuleViolation, require_text, require_within_backfill
 
 
 class PairStatus(Enum):
@@ -39,6 +39,7 @@ class MentoringSession:
     mode: SessionMode
     notes: str
     progress: int
+    recorded_at: datetime | None = None  # when it was logged; None in events from before it was kept
 
 
 @dataclass(frozen=True)
@@ -86,19 +87,20 @@ class MentoringPair(Aggregate):
             raise InvalidValue("a pair needs at least one goal", rule="pair_without_goals", field="goals")
         return cls(actor=actor, case_id=case_id, volunteer_id=volunteer_id, goals=cleaned, started_on=started_on)
 
-    def log_session(self, *, actor: Actor, session: MentoringSession, now: datetime) -> None:
+    def log_session(
+        self, *, actor: Actor, session: MentoringSession, now: datetime, backfill_days: int = BACKFILL_DAYS
+    ) -> None:
+        """Log a session, held up to `backfill_days` before the pair was registered."""
         if self.status is not PairStatus.ACTIVE:
             raise RuleViolation(
                 f"no session can be logged on a {self.status.value} pair", rule=f"pair_{self.status.value}"
             )
-        require_not_future(session.held_on, now, "held_on")
-        if session.held_on < self.started_on:
-            raise RuleViolation("a session cannot be dated before the pair started", rule="session_before_start")
+        require_within_backfill(session.held_on, self.created_on, now, backfill_days, "held_on")
         if not 1 <= session.progress <= 5:
             raise InvalidValue("progress is rated 1 to 5", rule="progress_out_of_range", field="progress")
         if session.duration_minutes <= 0:
             raise InvalidValue("duration must be positive", rule="non_positive_duration", field="duration_minutes")
-        self._session_logged(actor=actor, session=session)
+        self._session_logged(actor=actor, session=replace(session, recorded_at=now))
 
     def update_goal(self, *, actor: Actor, progress: GoalProgress) -> None:
         self._require_not_closed()

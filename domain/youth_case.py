@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import TypeVar
@@ -10,7 +10,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.common import Actor, InvalidValue, RuleViolation, require_not_future, require_text
+from domain.common import (
+    BACKFILL_DAYS,
+    Actor,
+    InvalidValue,
+    RuleViolation,
+    require_not_future,
+    require_text,
+    require_within_backfill,
+)
 
 
 class Gender(Enum):
@@ -91,6 +99,7 @@ class Intervention:
     duration_minutes: int
     notes: str
     performed_by: str
+    recorded_at: datetime | None = None  # when it was logged; None in events from before it was kept
 
 
 class ConsentGiver(Enum):
@@ -191,6 +200,7 @@ class YouthCase(Aggregate):
         category: CaseCategory,
         source: CaseSource,
         summary: str,
+        second_case_reason: str | None = None,
     ) -> None:
         self.station_id = station_id
         self.youth = youth
@@ -207,6 +217,7 @@ class YouthCase(Aggregate):
         self.outcome: str | None = None
         self.closing_notes: str | None = None
         self.reopen_reasons: list[str] = []
+        self._second_case_reason = second_case_reason
 
     @classmethod
     def open(
@@ -219,9 +230,14 @@ class YouthCase(Aggregate):
         source: CaseSource,
         summary: str,
         now: datetime,
+        second_case_reason: str | None = None,
     ) -> YouthCase:
+        """Open a case; `second_case_reason` records that it is knowingly a second case of a youth
+        who has an open one already, and why."""
         require_text(youth.full_name, "youth.full_name")
         require_not_future(youth.date_of_birth, now, "youth.date_of_birth")
+        if second_case_reason is not None:
+            second_case_reason = require_text(second_case_reason, "confirm_reason")
         return cls(
             actor=actor,
             station_id=station_id,
@@ -229,7 +245,15 @@ class YouthCase(Aggregate):
             category=category,
             source=source,
             summary=require_text(summary, "summary"),
+            second_case_reason=second_case_reason,
         )
+
+    @property
+    def second_case_reason(self) -> str | None:
+        """Why the case was opened knowing the youth had an open case already; None for a first
+        case (and for cases from before this was asked)."""
+        reason: str | None = self.__dict__.get("_second_case_reason")
+        return reason
 
     @property
     def seal(self) -> SealMark | None:
@@ -324,17 +348,15 @@ class YouthCase(Aggregate):
         self._require_open()
         self._assigned(actor=actor, case_worker_id=require_text(case_worker_id, "case_worker_id"))
 
-    def log_intervention(self, *, actor: Actor, intervention: Intervention, now: datetime) -> None:
+    def log_intervention(
+        self, *, actor: Actor, intervention: Intervention, now: datetime, backfill_days: int = BACKFILL_DAYS
+    ) -> None:
+        """Log an intervention, dated up to `backfill_days` before the case was opened."""
         self._require_open()
-        require_not_future(intervention.occurred_at, now, "occurred_at")
-        if intervention.occurred_at < self.created_on:
-            raise RuleViolation(
-                "an intervention cannot be dated before the case was opened",
-                rule="intervention_before_opening",
-            )
+        require_within_backfill(intervention.occurred_at, self.created_on, now, backfill_days, "occurred_at")
         if intervention.duration_minutes <= 0:
             raise InvalidValue("duration must be positive", rule="non_positive_duration", field="duration_minutes")
-        self._intervention_logged(actor=actor, intervention=intervention)
+        self._intervention_logged(actor=actor, intervention=replace(intervention, recorded_at=now))
 
     def record_consent(self, *, actor: Actor, consent: Consent) -> None:
         self._require_open()

@@ -1,4 +1,4 @@
-"""Erasure: destroy a case's key, drop its snapshots and purge its personal fields from the views.
+"""Erasure: destroy a case's key, drop its snapshots, its youth's keyed hashes and its personal fields in the views.
 
 The events stay as they were written, ciphertext and all, so every hash chain still holds;
 without the key, nothing personal in them can be read again.
@@ -33,6 +33,8 @@ class Eraser:
         snapshots = getattr(getattr(self.app.snapshots, "recorder", None), "events_record_cls", None)
         with self.store.transaction() as conn:
             self.ring.destroy(case_id)
+            if self.app.youth_ids is not None:
+                self.app.youth_ids.forget(case_id)  # the erased youth is found no more
             if snapshots is not None:
                 table = snapshots.__table__
                 conn.execute(delete(table).where(table.c.originator_id.in_(records)))

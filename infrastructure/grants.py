@@ -55,6 +55,8 @@ def grant_statements(role: str, schema: str | None) -> list[str]:
         # keyed links and which case a record belongs to are only ever added; case keys are destroyed
         f'GRANT SELECT, INSERT ON {tables(("youthcare_links", "record_cases"))} TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE ON {where}.case_keys TO "{role}"',
+        # youths' keyed hashes: re-hashed when the master key rotates, deleted at erasure
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON {where}.youthcare_youth_ids TO "{role}"',
         f'GRANT USAGE ON SEQUENCE {where}.auth_failures_id_seq TO "{role}"',
     ]
 

@@ -126,17 +126,24 @@ def create_application(settings: Settings) -> YouthCare:
     from infrastructure.keys import KeyRing, master_key
     from infrastructure.links import KeyedLinks
     from infrastructure.view_store import ViewStore
+    from infrastructure.youth_ids import YouthIds
 
     master = master_key(settings)
     with setup_lock(settings.database_url.get_secret_value(), settings.database_schema):
         prepare_database(settings)
-        app = YouthCare(library_env(settings), snapshot_interval=settings.snapshot_interval)
+        app = YouthCare(
+            library_env(settings),
+            snapshot_interval=settings.snapshot_interval,
+            backfill_days=settings.backfill_days,
+        )
         make_events_append_only(settings)
         secure_sqlite_deletes(app)
         ring = KeyRing(ViewStore(app, settings), master)
         ring.create_tables()
         keyed = KeyedLinks(ViewStore(app, settings), master)
         keyed.create_tables()
+        youth_ids = YouthIds(ViewStore(app, settings), master)
+        youth_ids.create_tables()
     try:
         ring.check_master()
     except Exception:
@@ -144,6 +151,7 @@ def create_application(settings: Settings) -> YouthCare:
         raise
     app.mapper.keys = ring  # type: ignore[attr-defined]
     app.links = keyed
+    app.youth_ids = youth_ids
     return app
 
 

@@ -36,7 +36,7 @@ YOUTH = [
 
 # Which fields of which events hold personal data (paths: `a.b`, `a[*]` for each item of a list).
 EVENT_FIELDS: dict[tuple[type[Aggregate], str], list[str]] = {
-    (YouthCase, "Opened"): [*YOUTH, "summary"],
+    (YouthCase, "Opened"): [*YOUTH, "summary", "second_case_reason"],
     (YouthCase, "RiskAssessed"): ["assessment.notes"],
     (YouthCase, "PlanSet"): ["goals[*]"],
     (YouthCase, "PlanSubmitted"): ["submission.goals[*].text"],
@@ -87,6 +87,7 @@ SNAPSHOT_FIELDS: dict[type[Aggregate], list[str]] = {
         "closing_notes",
         "reopen_reasons[*]",
         "_seal.reason",
+        "_second_case_reason",
     ],
     MentoringPair: [
         "goals",

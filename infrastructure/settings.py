@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         le=365,
         description="A mentor's work list shows a session due once this many days passed since the last one.",
     )
+    backfill_days: int = Field(
+        default=90,
+        ge=0,
+        le=3650,
+        description=(
+            "Interventions and mentoring sessions may be dated up to this many days before their case "
+            "or pair was registered (and are shown as backfilled)."
+        ),
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description=(

@@ -35,7 +35,10 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 @router.post("", status_code=201)
 def open_case(body: OpenCase, door: Door, caller: CurrentCaller) -> JSONResponse:
-    """Open a case for a minor at an active station."""
+    """Open a case for a minor at an active station. A youth whose ID number has an open case anywhere
+    in the district is refused with 409 `possible_duplicate` (with `duplicate_case_id` when you may
+    read that case) unless `confirm_new` with a `confirm_reason`; the same name and date of birth as
+    an open case is a `warnings` entry in the answer."""
     return written_response(door.open_case(caller, **body.model_dump()), created="/cases")
 
 
@@ -61,6 +64,15 @@ def search_cases(
     closed_to: AwareDatetime | None = None,
     active_from: Annotated[AwareDatetime | None, Query(description="Last activity at or after.")] = None,
     active_to: Annotated[AwareDatetime | None, Query(description="Last activity before.")] = None,
+    id_number: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=32,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="The youth's ID number, exactly (spaces, hyphens and case aside); kept in no log of ours.",
+        ),
+    ] = None,
     sort: Annotated[
         str, Query(pattern=SORT_PATTERN, description="A field to sort by; a leading `-` sorts descending.")
     ] = "-last_activity_at",
@@ -68,9 +80,9 @@ def search_cases(
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
-    """Find cases: filter on station, status, category, risk level, case worker, name and
-    dates; sort; page with `next_cursor`. Each case comes with its counters and last activity.
-    Ranges: `_from` inclusive, `_to` exclusive."""
+    """Find cases: filter on station, status, category, risk level, case worker, name, the youth's
+    ID number (exactly) and dates; sort; page with `next_cursor`. Each case comes with its counters
+    and last activity. Ranges: `_from` inclusive, `_to` exclusive."""
     where = CaseFilter(
         station_id=station_id,
         status=status.value if status else None,
@@ -84,6 +96,7 @@ def search_cases(
         closed_to=closed_to,
         active_from=active_from,
         active_to=active_to,
+        id_number=id_number,
     )
     return door.search_cases(
         caller,
@@ -202,7 +215,8 @@ def assign_case(
 def log_intervention(
     case_id: UUID, body: InterventionBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
-    """Log an intervention: not in the future, not before the case was opened."""
+    """Log an intervention: not in the future, and not more than the backfill window (`YOUTHCARE_BACKFILL_DAYS`)
+    before the case was opened; one dated before the opening is shown as backfilled."""
     return written_response(door.log_intervention(caller, case_id, **body.model_dump(), expected_version=expected))
 
 

@@ -11,8 +11,8 @@ from application.access.policy import Action
 from application.access.principal import Caller
 from application.base import MAX_VERSION, Written
 from application.errors import Forbidden, InvalidValue, NotFound, ReferenceNotFound, StoreUnavailable
+from application.front.duplicates import DuplicatesFront
 from application.front.gate import seal_marked, youth_minimum
-from application.front.registry import RegistryFront
 from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
 from domain.common import Actor, Role, RuleViolation
@@ -23,7 +23,7 @@ from domain.youth_case import YouthCase
 CASE_WORKERS = (Role.STATION_OFFICER, Role.STATION_LEAD)
 
 
-class CaseworkFront(RegistryFront):
+class CaseworkFront(DuplicatesFront):
     # -- cases
 
     def open_case(self, caller: Caller, *, station_id: UUID, **fields: Any) -> Written:
@@ -35,7 +35,7 @@ class CaseworkFront(RegistryFront):
             raise ReferenceNotFound(f"no station with id {station_id}", field="station_id") from None
         if not self.covers_station(caller.principal, station_id):
             raise Forbidden("cases are opened at your own station only")
-        return self.core.open_case(caller.actor, station_id=station_id, **fields)
+        return self._registered(caller, lambda: self.core.open_case(caller.actor, station_id=station_id, **fields))
 
     def search_cases(
         self,
@@ -50,7 +50,7 @@ class CaseworkFront(RegistryFront):
     ) -> dict[str, Any]:
         reach = self.reach(caller, Action.CASE_SEARCH)
         found = self.reads.cases(
-            where,
+            self._by_id_number(where),
             sort=sort,
             descending=descending,
             limit=limit,

@@ -46,6 +46,8 @@ class CaseFilter:
     closed_to: datetime | None = None
     active_from: datetime | None = None
     active_to: datetime | None = None
+    id_number: str | None = None  # the front door turns it into `case_ids` (through its keyed hash)
+    case_ids: frozenset[UUID] | None = None  # only these cases
 
 
 def search_cases(
@@ -76,6 +78,9 @@ def search_cases(
             (cases.c.case_worker_id, where.case_worker_id),
         ),
     )
+    assert where.id_number is None, "an ID number is searched through its keyed hash, never in the view"
+    if where.case_ids is not None:
+        query = query.where(cases.c.case_id.in_(where.case_ids))
     if where.name:
         query = query.where(func.lower(cases.c.youth_display_name).contains(where.name.lower(), autoescape=True))
     query = where_between(query, cases.c.opened_at, where.opened_from, where.opened_to, "opened_to")

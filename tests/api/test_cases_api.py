@@ -232,18 +232,6 @@ def test_a_youth_born_in_the_future_is_invalid_input(client: TestClient) -> None
     assert [e["field"] for e in refused["errors"]] == ["youth.date_of_birth"]
 
 
-def test_an_intervention_dated_before_the_case_was_opened_is_refused(client: TestClient) -> None:
-    case = create_case(client)
-    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
-
-    response = client.post(f"/cases/{case['id']}/interventions", json={**intervention(), "occurred_at": yesterday})
-
-    refused = problem(response, 409)
-
-    assert refused["rule"] == "intervention_before_opening"
-    assert version_of(client, f"/cases/{case['id']}") == 1
-
-
 def test_an_intervention_dated_in_the_future_is_refused(client: TestClient) -> None:
     case = create_case(client)
     tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()

@@ -151,11 +151,12 @@ def screened_volunteer(app: YouthCare, full_name: str = VOLUNTEER_NAME) -> UUID:
     return volunteer.id
 
 
-def open_case(app: YouthCare, station_id: UUID) -> Written:
+def open_case(app: YouthCare, station_id: UUID, youth: dict[str, Any] | None = None) -> Written:
+    """A case of YOUTH, under an ID number of its own unless `youth` is given (one youth has one open case)."""
     return app.open_case(
         STAFF,
         station_id=station_id,
-        youth=YOUTH,
+        youth=youth or {**YOUTH, "id_number": f"{uuid4().int % 10**18:018d}"},
         category="truancy",
         source="school",
         summary=f"{YOUTH['full_name']} three weeks absent",
@@ -486,7 +487,7 @@ def test_no_summary_in_the_audit_trail_names_the_youth_or_a_volunteer(app: Youth
     department_id = department(app)
     volunteer_id = screened_volunteer(app)
     app.record_training(ADMIN, volunteer_id, course="mentoring basics", completed_on=today(), hours=Decimal("6"))
-    case_id = open_case(app, station_id).id
+    case_id = open_case(app, station_id, YOUTH).id
     app.assess_risk(STAFF, case_id, instrument="screening", score=18, level="high", notes=YOUTH["full_name"])
     adopt_plan(app, case_id, [f"{YOUTH['full_name']} back in class"])
     app.assign_case(STAFF, case_id, case_worker_id="officer-li")

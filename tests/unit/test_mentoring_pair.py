@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -46,8 +47,11 @@ def session(held_on: date | None = None, progress: int = 3, duration_minutes: in
     return MentoringSession(on, duration_minutes, SessionMode.IN_PERSON, "went to the library", progress)
 
 
+NOW = utc_now()
+
+
 def log(pair: MentoringPair, **changes: Any) -> None:
-    pair.log_session(actor=MENTOR, session=session(**changes), now=utc_now())
+    pair.log_session(actor=MENTOR, session=session(**changes), now=NOW)
 
 
 def progress(goal: str = "Join a club", status: GoalStatus = GoalStatus.IN_PROGRESS) -> GoalProgress:
@@ -137,19 +141,19 @@ def test_a_session_on_the_edge_of_each_rule_is_accepted(changes: dict[str, Any])
 
     log(pair, **changes)
 
-    assert pair.sessions == [session(**changes)]
+    assert pair.sessions == [replace(session(**changes), recorded_at=NOW)]
 
 
 @pytest.mark.parametrize(
     ("changes", "error", "rule"),
     [
         ({"held_on": utc_now().date() + timedelta(days=1)}, InvalidValue, "dated_in_future"),
-        ({"held_on": started() - timedelta(days=1)}, RuleViolation, "session_before_start"),
+        ({"held_on": utc_now().date() - timedelta(days=91)}, RuleViolation, "before_backfill_window"),
         ({"progress": 0}, InvalidValue, "progress_out_of_range"),
         ({"progress": 6}, InvalidValue, "progress_out_of_range"),
         ({"duration_minutes": 0}, InvalidValue, "non_positive_duration"),
     ],
-    ids=["in_future", "before_start", "progress_0", "progress_6", "zero_duration"],
+    ids=["in_future", "before_window", "progress_0", "progress_6", "zero_duration"],
 )
 def test_a_session_with_wrong_values_is_refused(changes: dict[str, Any], error: type[Exception], rule: str) -> None:
     pair = match()
@@ -161,6 +165,31 @@ def test_a_session_with_wrong_values_is_refused(changes: dict[str, Any], error: 
     assert getattr(caught.value, "rule", None) == rule
     assert pair.sessions == []
     assert pair.collect_events() == []
+
+
+def test_a_session_held_before_the_pair_was_registered_is_taken_within_the_backfill_window() -> None:
+    pair = match()
+    registered = pair.created_on.date()
+
+    log(pair, held_on=registered - timedelta(days=90))
+    with pytest.raises(RuleViolation) as caught:
+        log(pair, held_on=registered - timedelta(days=91))
+
+    assert caught.value.rule == "before_backfill_window"
+    assert [s.held_on for s in pair.sessions] == [registered - timedelta(days=90)]
+    assert pair.sessions[0].recorded_at == NOW
+
+
+def test_a_shorter_backfill_window_refuses_what_the_default_takes() -> None:
+    pair = match()
+    held_on = pair.created_on.date() - timedelta(days=10)
+
+    with pytest.raises(RuleViolation) as caught:
+        pair.log_session(actor=MENTOR, session=session(held_on=held_on), now=NOW, backfill_days=5)
+    log(pair, held_on=held_on)
+
+    assert caught.value.rule == "before_backfill_window"
+    assert [s.held_on for s in pair.sessions] == [held_on]
 
 
 def test_a_paused_pair_refuses_new_sessions_but_takes_goal_updates() -> None:

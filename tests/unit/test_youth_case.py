@@ -39,7 +39,9 @@ def youth(full_name: str = "Zhang Min", date_of_birth: date = date(2010, 5, 17))
     return Youth(full_name=full_name, date_of_birth=date_of_birth, gender=Gender.FEMALE)
 
 
-def open_case(summary: str = "Missed three weeks of school", who: Youth | None = None) -> YouthCase:
+def open_case(
+    summary: str = "Missed three weeks of school", who: Youth | None = None, second_case_reason: str | None = None
+) -> YouthCase:
     return YouthCase.open(
         actor=ACTOR,
         station_id=uuid4(),
@@ -48,6 +50,7 @@ def open_case(summary: str = "Missed three weeks of school", who: Youth | None =
         source=CaseSource.SCHOOL,
         summary=summary,
         now=utc_now(),
+        second_case_reason=second_case_reason,
     )
 
 
@@ -248,12 +251,12 @@ def test_an_open_case_refuses_wrong_values(command: Callable[[YouthCase], None],
     ("when", "error", "rule"),
     [
         (lambda c: c.created_on + timedelta(hours=1, minutes=1), InvalidValue, "dated_in_future"),
-        (lambda c: c.created_on - timedelta(minutes=1), RuleViolation, "intervention_before_opening"),
+        (lambda c: c.created_on - timedelta(days=90, minutes=1), RuleViolation, "before_backfill_window"),
         (lambda c: (c.created_on + timedelta(minutes=5)).replace(tzinfo=None), InvalidValue, "naive_datetime"),
     ],
-    ids=["in_future", "before_opening", "naive"],
+    ids=["in_future", "before_window", "naive"],
 )
-def test_an_intervention_is_dated_between_the_opening_and_now(
+def test_an_intervention_is_dated_between_the_backfill_window_and_now(
     when: Callable[[YouthCase], datetime], error: type[Exception], rule: str
 ) -> None:
     case = open_case()
@@ -273,6 +276,41 @@ def test_an_intervention_dated_at_the_opening_or_at_now_is_accepted(after_openin
     log(case, after_opening)
 
     assert [i.occurred_at for i in case.interventions] == [case.created_on + after_opening]
+
+
+def test_an_intervention_before_the_opening_is_taken_within_the_window_and_keeps_when_it_was_recorded() -> None:
+    case = open_case()
+    now = case.created_on + timedelta(hours=1)
+    night_of_incident = case.created_on - timedelta(days=90)
+
+    case.log_intervention(actor=WORKER, intervention=intervention(night_of_incident), now=now)
+    with pytest.raises(RuleViolation) as caught:
+        case.log_intervention(
+            actor=WORKER, intervention=intervention(case.created_on - timedelta(days=8)), now=now, backfill_days=7
+        )
+
+    assert caught.value.rule == "before_backfill_window"
+    assert [(i.occurred_at, i.recorded_at) for i in case.interventions] == [(night_of_incident, now)]
+
+
+def test_a_second_case_keeps_why_it_was_opened_and_a_first_case_has_no_reason() -> None:
+    second = open_case(second_case_reason="  a new offence at another station  ")
+
+    assert second.second_case_reason == "a new offence at another station"
+    assert open_case().second_case_reason is None
+    with pytest.raises(InvalidValue) as caught:
+        open_case(second_case_reason=" ")
+    assert caught.value.field == "confirm_reason"
+
+
+def test_an_opened_event_from_before_second_cases_were_asked_still_loads() -> None:
+    opened = open_case().collect_events()[0]
+    vars(opened).pop("second_case_reason")  # as events written before this field existed
+
+    case = opened.mutate(None)
+
+    assert case.second_case_reason is None
+    assert case.youth == youth()
 
 
 @pytest.mark.parametrize("command", COMMANDS.values(), ids=list(COMMANDS))
