@@ -104,6 +104,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PUT", "/departments/{department_id}/name"): Expect(412, "X", "X"),
     ("POST", "/departments/{department_id}/deactivation"): Expect(412, "X", "X"),
     ("POST", "/volunteers"): listing(201, "X"),
+    ("GET", "/volunteers"): listing(200, "XACOLM"),  # a mentor: their own record only
     ("GET", "/volunteers/{volunteer_id}"): Expect(200, "XACOLM", "XACOL", **VOLUNTEER_KNOWN),
     ("GET", "/volunteers/{volunteer_id}/history"): Expect(200, "XCA", "XCA", **VOLUNTEER_KNOWN),
     ("POST", "/volunteers/{volunteer_id}/screening"): Expect(412, "X", "X", **VOLUNTEER_KNOWN),
@@ -127,6 +128,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/cases/{case_id}/erasure"): Expect(412, "X", "X", knows="OLCAX", knows_anywhere="AX"),
     ("POST", "/cases/{case_id}/unsealing"): case_work("C"),
     ("POST", "/pairs"): Expect(201, "OL", record=False, out_refused=422),  # case B is unknown to them
+    ("GET", "/pairs"): listing(200, "OLCAM"),  # each narrowed to their reach (tests/api/test_lists_api.py)
     ("GET", "/pairs/{pair_id}"): Expect(200, "OLCAM", "A", **PAIR_KNOWN),
     ("GET", "/pairs/{pair_id}/history"): Expect(200, "OLCA", "A", **PAIR_KNOWN),
     ("POST", "/pairs/{pair_id}/sessions"): Expect(412, "OLM", **PAIR_KNOWN),
@@ -135,6 +137,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/pairs/{pair_id}/resumption"): Expect(412, "OL", **PAIR_KNOWN),
     ("POST", "/pairs/{pair_id}/closure"): Expect(412, "OL", **PAIR_KNOWN),
     ("POST", "/referrals"): Expect(201, "OL", record=False, out_refused=422),
+    ("GET", "/referrals"): listing(200, "OLCAD"),
     ("GET", "/referrals/{referral_id}"): Expect(200, "OLCAD", "A", **REFERRAL_KNOWN),
     ("GET", "/referrals/{referral_id}/history"): Expect(200, "OLCA", "A", **REFERRAL_KNOWN),
     ("POST", "/referrals/{referral_id}/acceptance"): Expect(412, "D", **REFERRAL_KNOWN),
