@@ -39,10 +39,6 @@ class OrganisationService(BaseApp):
     ) -> dict[str, Any]:
         return self._read(Station, station_id, version, as_of)
 
-    def list_stations(self) -> list[dict[str, Any]]:
-        """Every station, in the order they were registered."""
-        return [self.get_station(i) for i in self._all_created(Station, "Registered")]
-
     def register_department(self, actor: Actor, *, name: str, kind: DepartmentKind) -> Written:
         return self._save(Department.register(actor=actor, name=name, kind=DepartmentKind(kind)))
 
@@ -60,7 +56,3 @@ class OrganisationService(BaseApp):
         self, department_id: UUID, *, version: int | None = None, as_of: datetime | None = None
     ) -> dict[str, Any]:
         return self._read(Department, department_id, version, as_of)
-
-    def list_departments(self) -> list[dict[str, Any]]:
-        """Every department, in the order they were registered."""
-        return [self.get_department(i) for i in self._all_created(Department, "Registered")]

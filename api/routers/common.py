@@ -46,3 +46,7 @@ AfterVersion = Annotated[
     int, Query(ge=0, le=2**31 - 1, description="List events after this version (0: from the start).")
 ]
 HistoryLimit = Annotated[int, Query(ge=1, le=500, description="Events per page.")]
+OverdueDays = Annotated[
+    int | None,
+    Query(ge=1, le=3650, description="Accepted referrals not completed within this many days are overdue."),
+]

@@ -8,14 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, Door
-from api.routers.common import ConsistentWith
+from api.routers.common import ConsistentWith, Cursor, Limit, OverdueDays
 
 router = APIRouter(prefix="/coordination", tags=["coordination"])
-
-OverdueDays = Annotated[
-    int | None,
-    Query(ge=1, le=3650, description="Accepted referrals not completed within this many days are overdue."),
-]
 
 
 @router.get("/referrals")
@@ -24,21 +19,37 @@ def referral_board(
     caller: CurrentCaller,
     department_id: UUID | None = None,
     overdue_after_days: OverdueDays = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
-    """Per department: referrals awaiting an answer, accepted and in progress, and overdue
-    (respond-by passed with no answer, or accepted and not completed in time)."""
+    """Per department, by name: referrals awaiting an answer, accepted and in progress, and overdue
+    (respond-by passed with no answer, or accepted and not completed in time). Departments are paged
+    with `next_cursor`."""
     return door.referral_board(
-        caller, department_id=department_id, overdue_after_days=overdue_after_days, consistent_with=consistent_with
+        caller,
+        department_id=department_id,
+        overdue_after_days=overdue_after_days,
+        limit=limit,
+        cursor=cursor,
+        consistent_with=consistent_with,
     )
 
 
 @router.get("/departments")
 def departments(
-    door: Door, caller: CurrentCaller, overdue_after_days: OverdueDays = None, consistent_with: ConsistentWith = None
+    door: Door,
+    caller: CurrentCaller,
+    overdue_after_days: OverdueDays = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
-    """Per department: referrals by status, overdue ones, and the median time to answer."""
-    return door.departments_view(caller, overdue_after_days=overdue_after_days, consistent_with=consistent_with)
+    """Per department, by name: referrals by status, overdue ones, and the median time to answer;
+    paged with `next_cursor`."""
+    return door.departments_view(
+        caller, overdue_after_days=overdue_after_days, limit=limit, cursor=cursor, consistent_with=consistent_with
+    )
 
 
 @router.get("/stations")
@@ -46,10 +57,13 @@ def stations(
     door: Door,
     caller: CurrentCaller,
     months: Annotated[int, Query(ge=1, le=120, description="Months of interventions to show.")] = 12,
+    limit: Limit = 100,
+    cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
-    """Per station: open cases by risk level, interventions by kind per month, referrals out by status."""
-    return door.stations_view(caller, months=months, consistent_with=consistent_with)
+    """Per station, by name: open cases by risk level, interventions by kind per month, referrals out
+    by status; paged with `next_cursor`."""
+    return door.stations_view(caller, months=months, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/mentors")
@@ -59,7 +73,12 @@ def mentors(
     contact_days: Annotated[
         int | None, Query(ge=1, le=3650, description="Flag active pairs with no session for this many days.")
     ] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
 ) -> dict[str, object]:
-    """Per volunteer: active pairs, sessions in the last 30 days, last session, pairs gone quiet."""
-    return door.mentors_view(caller, contact_days=contact_days, consistent_with=consistent_with)
+    """Per volunteer, by name: active pairs, sessions in the last 30 days, last session, pairs gone
+    quiet; paged with `next_cursor`."""
+    return door.mentors_view(
+        caller, contact_days=contact_days, limit=limit, cursor=cursor, consistent_with=consistent_with
+    )

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
-from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
+from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import RegisterDepartment, RegisterStation, Rename
 
 router = APIRouter(tags=["stations and departments"])
@@ -21,9 +21,11 @@ def register_station(body: RegisterStation, door: Door, caller: CurrentCaller) -
 
 
 @router.get("/stations")
-def list_stations(door: Door, caller: CurrentCaller) -> JSONResponse:
-    """Every station, oldest first."""
-    return JSONResponse({"items": door.list_stations(caller)})
+def list_stations(
+    door: Door, caller: CurrentCaller, limit: Limit = 100, cursor: Cursor = None, consistent_with: ConsistentWith = None
+) -> dict[str, object]:
+    """Every station, oldest first, as each reads; page with `next_cursor`."""
+    return door.list_stations(caller, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/stations/{station_id}")
@@ -63,9 +65,11 @@ def register_department(body: RegisterDepartment, door: Door, caller: CurrentCal
 
 
 @router.get("/departments")
-def list_departments(door: Door, caller: CurrentCaller) -> JSONResponse:
-    """Every department, oldest first."""
-    return JSONResponse({"items": door.list_departments(caller)})
+def list_departments(
+    door: Door, caller: CurrentCaller, limit: Limit = 100, cursor: Cursor = None, consistent_with: ConsistentWith = None
+) -> dict[str, object]:
+    """Every department, oldest first, as each reads; page with `next_cursor`."""
+    return door.list_departments(caller, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/departments/{department_id}")

@@ -8,8 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
-from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
+from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
+from application.views.lists import PairFilter
+from domain.mentoring_pair import PairStatus
 
 router = APIRouter(prefix="/pairs", tags=["mentoring"])
 
@@ -18,6 +20,26 @@ router = APIRouter(prefix="/pairs", tags=["mentoring"])
 def match_pair(body: MatchPair, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Pair an active, screened volunteer with the youth of an open case."""
     return written_response(door.match_pair(caller, **body.model_dump()), created="/pairs")
+
+
+@router.get("")
+def list_pairs(
+    door: Door,
+    caller: CurrentCaller,
+    case_id: UUID | None = None,
+    volunteer_id: UUID | None = None,
+    station_id: UUID | None = None,
+    status: PairStatus | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    consistent_with: ConsistentWith = None,
+) -> dict[str, object]:
+    """The pairs you may read, newest first (a mentor: their own): filter on case, volunteer,
+    station and status; page with `next_cursor`. Pairs of sealed cases are left out."""
+    where = PairFilter(
+        case_id=case_id, volunteer_id=volunteer_id, station_id=station_id, status=status.value if status else None
+    )
+    return door.list_pairs(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/{pair_id}")

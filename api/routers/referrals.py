@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
-from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
+from api.routers.common import (
+    AfterVersion,
+    AsOf,
+    AtVersion,
+    ConsistentWith,
+    Cursor,
+    HistoryLimit,
+    Limit,
+    OverdueDays,
+)
 from api.schemas import Completion, MakeReferral, ProgressNote, Reason
+from application.views.lists import ReferralFilter
+from domain.referral import ReferralStatus
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
@@ -22,6 +34,42 @@ def make_referral(body: MakeReferral, door: Door, caller: CurrentCaller) -> JSON
     override = body.consent_override.reason if body.consent_override is not None else None
     fields = body.model_dump(exclude={"consent_override"})
     return written_response(door.make_referral(caller, **fields, consent_override=override), created="/referrals")
+
+
+@router.get("")
+def list_referrals(
+    door: Door,
+    caller: CurrentCaller,
+    department_id: UUID | None = None,
+    status: ReferralStatus | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only overdue referrals (true), or only those that are not (false).")
+    ] = None,
+    case_id: UUID | None = None,
+    station_id: UUID | None = None,
+    overdue_after_days: OverdueDays = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    consistent_with: ConsistentWith = None,
+) -> dict[str, object]:
+    """The referrals you may read, newest first (a department: those sent to it): filter on
+    department, status, overdue (as on the coordination board), case and station; page with
+    `next_cursor`. Referrals of sealed cases are left out."""
+    where = ReferralFilter(
+        case_id=case_id,
+        station_id=station_id,
+        department_id=department_id,
+        status=status.value if status else None,
+        overdue=overdue,
+    )
+    return door.list_referrals(
+        caller,
+        where,
+        overdue_after_days=overdue_after_days,
+        limit=limit,
+        cursor=cursor,
+        consistent_with=consistent_with,
+    )
 
 
 @router.get("/{referral_id}")

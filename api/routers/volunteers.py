@@ -8,8 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
-from api.routers.common import AfterVersion, AsOf, AtVersion, HistoryLimit
+from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import RegisterVolunteer, Screening, TrainingRecord
+from application.views.lists import VolunteerFilter
+from domain.volunteer import VolunteerKind
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
@@ -18,6 +20,23 @@ router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 def register_volunteer(body: RegisterVolunteer, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Register a mentor or tutor (five-elders, teachers, students ...)."""
     return written_response(door.register_volunteer(caller, **body.model_dump()), created="/volunteers")
+
+
+@router.get("")
+def list_volunteers(
+    door: Door,
+    caller: CurrentCaller,
+    kind: VolunteerKind | None = None,
+    active: bool | None = None,
+    screened: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    consistent_with: ConsistentWith = None,
+) -> dict[str, object]:
+    """The volunteers you may read, by name (a mentor: their own record): filter on kind, active
+    and screened; page with `next_cursor`."""
+    where = VolunteerFilter(kind=kind.value if kind else None, active=active, screened=screened)
+    return door.list_volunteers(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
 
 
 @router.get("/{volunteer_id}")

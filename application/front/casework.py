@@ -15,6 +15,7 @@ from application.front.duplicates import DuplicatesFront
 from application.front.gate import seal_marked, youth_minimum
 from application.presenters import plain
 from application.views.case_search import CaseFilter, CaseSort
+from application.views.lists import PairFilter, ReferralFilter
 from domain.common import Actor, Role, RuleViolation
 from domain.referral import Referral
 from domain.user import User, user_id_for
@@ -219,6 +220,14 @@ class CaseworkFront(DuplicatesFront):
         case = self.core.record(YouthCase, UUID(record["case_id"]))
         return {"youth": youth_minimum(case, self.clock().date())}
 
+    def list_pairs(
+        self, caller: Caller, where: PairFilter, *, limit: int, cursor: str | None, consistent_with: int | None
+    ) -> dict[str, Any]:
+        """The pairs the caller reaches (a mentor: their own), newest first, a page at a time."""
+        reach = self.reach(caller, Action.PAIR_READ)
+        found = self.reads.pairs(where, limit=limit, cursor=cursor, consistent_with=consistent_with, reach=reach)
+        return self.logged(caller, found)
+
     def get_pair(self, caller: Caller, pair_id: UUID, *, version: int | None, as_of: datetime | None) -> dict[str, Any]:
         """The pair, and of its youth only what mentoring needs."""
         return self._get(caller, "pair", pair_id, version, as_of, self._youth_of)
@@ -280,6 +289,28 @@ class CaseworkFront(DuplicatesFront):
         if consent_override is not None:
             self.referenced(caller, Action.REFERRAL_OVERRIDE_CONSENT, "case", case_id, "case_id")
         return self.core.make_referral(caller.actor, case_id=case_id, consent_override=consent_override, **fields)
+
+    def list_referrals(
+        self,
+        caller: Caller,
+        where: ReferralFilter,
+        *,
+        overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None,
+    ) -> dict[str, Any]:
+        """The referrals the caller reaches (a department: those sent to it), newest first."""
+        reach = self.reach(caller, Action.REFERRAL_READ)
+        found = self.reads.referrals(
+            where,
+            overdue_after_days=overdue_after_days,
+            limit=limit,
+            cursor=cursor,
+            consistent_with=consistent_with,
+            reach=reach,
+        )
+        return self.logged(caller, found)
 
     def get_referral(
         self, caller: Caller, referral_id: UUID, *, version: int | None, as_of: datetime | None

@@ -30,33 +30,63 @@ class ReadingFront(DecisionsFront):
         *,
         department_id: UUID | None,
         overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
         consistent_with: int | None,
     ) -> dict[str, Any]:
+        """A page of departments, each with its referrals waiting, in progress and overdue."""
         reach = self.reach(caller, Action.VIEW_REFERRALS)
         found = self.reads.referral_board(
             department_id=department_id,
             overdue_after_days=overdue_after_days,
+            limit=limit,
+            cursor=cursor,
             consistent_with=consistent_with,
             reach=reach,
         )
         return self.logged(caller, found)
 
     def departments_view(
-        self, caller: Caller, *, overdue_after_days: int | None, consistent_with: int | None
+        self,
+        caller: Caller,
+        *,
+        overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None,
     ) -> dict[str, Any]:
         reach = self.reach(caller, Action.VIEW_DEPARTMENTS)
         found = self.reads.departments(
-            overdue_after_days=overdue_after_days, consistent_with=consistent_with, reach=reach
+            overdue_after_days=overdue_after_days,
+            limit=limit,
+            cursor=cursor,
+            consistent_with=consistent_with,
+            reach=reach,
         )
         return self.logged(caller, found)
 
-    def stations_view(self, caller: Caller, *, months: int, consistent_with: int | None) -> dict[str, Any]:
+    def stations_view(
+        self, caller: Caller, *, months: int, limit: int, cursor: str | None, consistent_with: int | None
+    ) -> dict[str, Any]:
         reach = self.reach(caller, Action.VIEW_STATIONS)
-        return self.logged(caller, self.reads.stations(months=months, consistent_with=consistent_with, reach=reach))
+        found = self.reads.stations(
+            months=months, limit=limit, cursor=cursor, consistent_with=consistent_with, reach=reach
+        )
+        return self.logged(caller, found)
 
-    def mentors_view(self, caller: Caller, *, contact_days: int | None, consistent_with: int | None) -> dict[str, Any]:
+    def mentors_view(
+        self,
+        caller: Caller,
+        *,
+        contact_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None,
+    ) -> dict[str, Any]:
         reach = self.reach(caller, Action.VIEW_MENTORS)
-        found = self.reads.mentors(contact_days=contact_days, consistent_with=consistent_with, reach=reach)
+        found = self.reads.mentors(
+            contact_days=contact_days, limit=limit, cursor=cursor, consistent_with=consistent_with, reach=reach
+        )
         return self.logged(caller, found)
 
     def report(

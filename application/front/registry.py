@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from application.access.policy import Action, grant
+from application.access.policy import Action, Facts, grant
 from application.access.principal import Caller
 from application.base import Written
 from application.front.gate import KINDS, Gate, seal_marked
+from application.views.lists import VolunteerFilter
 from domain.common import Actor, RuleViolation
 
 # Reads of these kinds are logged: they carry personal data of minors or volunteers.
@@ -58,16 +59,17 @@ class RegistryFront(Gate):
             found = self.core.read_record(KINDS[kind], record_id)
             if extra is not None and grant(caller.principal.role, Action.CASE_READ) is None:
                 found = found | extra(found)  # for those who may not read the case itself
-        found = seal_marked(found, facts, caller.principal)
+        return self._served(caller, kind, seal_marked(found, facts, caller.principal), facts)
+
+    def _served(self, caller: Caller, kind: str, found: dict[str, Any], facts: Facts | None = None) -> dict[str, Any]:
+        """A read's answer, logged when its kind's reads are."""
         return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
 
     def history(self, caller: Caller, kind: str, record_id: UUID, *, after_version: int, limit: int) -> dict[str, Any]:
         """Every event of a record in order, with the fields each changed."""
         facts = self.record(caller, READ_ACTIONS[kind][1], kind, record_id)
-        found = seal_marked(
-            self.core.history(KINDS[kind], record_id, after_version=after_version, limit=limit), facts, caller.principal
-        )
-        return self.logged(caller, found, facts=facts) if kind in LOGGED_KINDS else found
+        found = self.core.history(KINDS[kind], record_id, after_version=after_version, limit=limit)
+        return self._served(caller, kind, seal_marked(found, facts, caller.principal), facts)
 
     # -- stations
 
@@ -76,9 +78,14 @@ class RegistryFront(Gate):
         self.allowed(caller, Action.STATION_WRITE)
         return self.core.register_station(caller.actor, **fields)
 
-    def list_stations(self, caller: Caller) -> list[dict[str, Any]]:
-        self.allowed(caller, Action.STATION_READ)
-        return self.core.list_stations()
+    def list_stations(
+        self, caller: Caller, *, limit: int, cursor: str | None, consistent_with: int | None
+    ) -> dict[str, Any]:
+        """Every station, oldest first, a page at a time."""
+        self.reach(caller, Action.STATION_READ)
+        return self._served(
+            caller, "station", self.reads.station_list(limit=limit, cursor=cursor, consistent_with=consistent_with)
+        )
 
     def get_station(
         self, caller: Caller, station_id: UUID, *, version: int | None, as_of: datetime | None
@@ -109,9 +116,13 @@ class RegistryFront(Gate):
         self.allowed(caller, Action.DEPARTMENT_WRITE)
         return self.core.register_department(caller.actor, **fields)
 
-    def list_departments(self, caller: Caller) -> list[dict[str, Any]]:
-        self.allowed(caller, Action.DEPARTMENT_READ)
-        return self.core.list_departments()
+    def list_departments(
+        self, caller: Caller, *, limit: int, cursor: str | None, consistent_with: int | None
+    ) -> dict[str, Any]:
+        """Every department, oldest first, a page at a time."""
+        self.reach(caller, Action.DEPARTMENT_READ)
+        found = self.reads.department_list(limit=limit, cursor=cursor, consistent_with=consistent_with)
+        return self._served(caller, "department", found)
 
     def get_department(
         self, caller: Caller, department_id: UUID, *, version: int | None, as_of: datetime | None
@@ -145,6 +156,14 @@ class RegistryFront(Gate):
     def register_volunteer(self, caller: Caller, **fields: Any) -> Written:
         self.allowed(caller, Action.VOLUNTEER_WRITE)
         return self.core.register_volunteer(caller.actor, **fields)
+
+    def list_volunteers(
+        self, caller: Caller, where: VolunteerFilter, *, limit: int, cursor: str | None, consistent_with: int | None
+    ) -> dict[str, Any]:
+        """The volunteers the caller reaches (a mentor: their own record), by name."""
+        reach = self.reach(caller, Action.VOLUNTEER_READ)
+        found = self.reads.volunteers(where, limit=limit, cursor=cursor, consistent_with=consistent_with, reach=reach)
+        return self._served(caller, "volunteer", found)
 
     def get_volunteer(
         self, caller: Caller, volunteer_id: UUID, *, version: int | None, as_of: datetime | None

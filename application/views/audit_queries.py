@@ -13,9 +13,8 @@ from application.presenters import plain
 from application.views.audit_trail import sealed, trail
 from application.views.base import utc
 from application.views.filtering import where_between, where_equal
-from application.views.paging import decode_cursor, encode_cursor
+from application.views.paging import Key, page_rows
 from application.views.reach import EVERYTHING, Reach, narrowed
-from domain.common import InvalidValue
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,7 @@ def audit_trail_page(
     conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None, reach: Reach = EVERYTHING
 ) -> dict[str, Any]:
     """One page of the trail, newest first, and the cursor of the next page (None at the end)."""
-    query = select(trail).order_by(trail.c.position.desc()).limit(limit + 1)
-    query = narrowed(query, trail.c.station_id, reach.station_ids(conn))
+    query = narrowed(select(trail), trail.c.station_id, reach.station_ids(conn))
     query = query.where(or_(trail.c.case_id.is_(None), trail.c.case_id.not_in(select(sealed.c.case_id))))
     query = where_equal(
         query,
@@ -51,17 +49,10 @@ def audit_trail_page(
         ),
     )
     query = where_between(query, trail.c.occurred_at, where.occurred_from, where.occurred_to, "to")
-    if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise InvalidValue("not a cursor from a previous page", rule="bad_cursor", field="cursor")
-        query = query.where(trail.c.position < before)
-    rows = conn.execute(query).all()
-    page = rows[:limit]
-    return {
-        "items": [_entry(row) for row in page],
-        "next_cursor": encode_cursor(page[-1].position) if len(rows) > limit else None,
-    }
+    page, next_cursor = page_rows(
+        conn, query, (Key(trail.c.position, int),), limit=limit, cursor=cursor, descending=True
+    )
+    return {"items": [_entry(row) for row in page], "next_cursor": next_cursor}
 
 
 def _entry(row: Any) -> dict[str, Any]:

@@ -8,15 +8,14 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from application.presenters import plain
 from application.views.base import utc
 from application.views.casework_tables import cases, stations
 from application.views.filtering import where_between, where_equal
-from application.views.paging import decode_cursor, encode_cursor
+from application.views.paging import Key, page_rows
 from application.views.reach import EVERYTHING, Reach, narrowed
-from domain.common import InvalidValue
 
 
 class CaseSort(Enum):
@@ -62,10 +61,8 @@ def search_cases(
 ) -> dict[str, Any]:
     """One page of cases in the order asked (ties broken by id), and the next page's cursor."""
     key = cases.c[sort.value]
-    query = (
-        select(cases, stations.c.name.label("station_name"))
-        .join(stations, stations.c.station_id == cases.c.station_id, isouter=True)
-        .limit(limit + 1)
+    query = select(cases, stations.c.name.label("station_name")).join(
+        stations, stations.c.station_id == cases.c.station_id, isouter=True
     )
     query = narrowed(query, cases.c.station_id, reach.station_ids(conn)).where(cases.c.sealed.is_(False))
     query = where_equal(
@@ -86,34 +83,9 @@ def search_cases(
     query = where_between(query, cases.c.opened_at, where.opened_from, where.opened_to, "opened_to")
     query = where_between(query, cases.c.closed_at, where.closed_from, where.closed_to, "closed_to")
     query = where_between(query, cases.c.last_activity_at, where.active_from, where.active_to, "active_to")
-    if cursor is not None:
-        after_value, after_id = _cursor_values(cursor, sort)
-        if descending:
-            query = query.where(or_(key < after_value, and_(key == after_value, cases.c.case_id < after_id)))
-        else:
-            query = query.where(or_(key > after_value, and_(key == after_value, cases.c.case_id > after_id)))
-    order = (key.desc(), cases.c.case_id.desc()) if descending else (key.asc(), cases.c.case_id.asc())
-    rows = conn.execute(query.order_by(*order)).all()
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        sort_value = getattr(last, sort.value)
-        next_cursor = encode_cursor(utc(sort_value).isoformat() if sort in DATE_SORTS else sort_value, last.case_id)
+    keys = (Key(key, datetime if sort in DATE_SORTS else int), Key(cases.c.case_id, UUID))
+    page, next_cursor = page_rows(conn, query, keys, limit=limit, cursor=cursor, descending=descending)
     return {"items": [_case(row) for row in page], "next_cursor": next_cursor}
-
-
-def _cursor_values(cursor: str, sort: CaseSort) -> tuple[Any, UUID]:
-    raw_value, raw_id = decode_cursor(cursor, 2)
-    try:
-        value: Any = datetime.fromisoformat(raw_value) if sort in DATE_SORTS else int(raw_value)
-        if isinstance(value, datetime):
-            value = utc(value)
-        return value, UUID(str(raw_id))
-    except (TypeError, ValueError):
-        raise InvalidValue(
-            "not a cursor from a previous page with this sort", rule="bad_cursor", field="cursor"
-        ) from None
 
 
 def _case(row: Any) -> dict[str, Any]:

@@ -62,6 +62,15 @@ NOTHING_WAITS = {
 }
 
 
+def _changed(event: Any) -> dict[str, Any]:
+    """A station's or department's version and time of change, as its record has them."""
+    return {"version": event.originator_version, "modified_at": utc(event.timestamp)}
+
+
+def _registered(event: Any) -> dict[str, Any]:
+    return _changed(event) | {"created_at": utc(event.timestamp)}
+
+
 @dataclass
 class PairFacts:
     case_id: UUID
@@ -162,6 +171,7 @@ class Casework(View):
                 level=value(event.level),
                 parent_id=event.parent_id,
                 active=True,
+                **_registered(event),
             )
         )
 
@@ -169,19 +179,25 @@ class Casework(View):
     def _department_registered(self, event: Any, conn: Connection, position: int) -> None:
         conn.execute(
             insert(departments).values(
-                department_id=event.originator_id, name=event.name, kind=value(event.kind), active=True
+                department_id=event.originator_id,
+                name=event.name,
+                kind=value(event.kind),
+                active=True,
+                **_registered(event),
             )
         )
 
     @apply.register(event_class(Organisation, "Renamed"))
     def _organisation_renamed(self, event: Any, conn: Connection, position: int) -> None:
         table, key = self._organisation_table(conn, event.originator_id)
-        conn.execute(update(table).where(table.c[key] == event.originator_id).values(name=event.name))
+        conn.execute(
+            update(table).where(table.c[key] == event.originator_id).values(name=event.name, **_changed(event))
+        )
 
     @apply.register(event_class(Organisation, "Deactivated"))
     def _organisation_deactivated(self, event: Any, conn: Connection, position: int) -> None:
         table, key = self._organisation_table(conn, event.originator_id)
-        conn.execute(update(table).where(table.c[key] == event.originator_id).values(active=False))
+        conn.execute(update(table).where(table.c[key] == event.originator_id).values(active=False, **_changed(event)))
 
     @apply.register(event_class(Volunteer, "Registered"))
     def _volunteer_registered(self, event: Any, conn: Connection, position: int) -> None:

@@ -7,6 +7,8 @@ report never disagree about how far the log has been applied.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,6 +27,16 @@ from application.views.base import ViewText
 
 metadata = MetaData()
 
+
+def registry_columns() -> list[Column[Any]]:
+    """The record's version and times, so a list of stations or departments reads like each record."""
+    return [
+        Column("version", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("modified_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
 stations = Table(
     "casework_stations",
     metadata,
@@ -34,6 +46,8 @@ stations = Table(
     Column("level", ViewText(40), nullable=False),
     Column("parent_id", Uuid),
     Column("active", Boolean, nullable=False),
+    *registry_columns(),
+    Index("casework_stations_created", "created_at", "station_id"),
 )
 
 departments = Table(
@@ -43,6 +57,8 @@ departments = Table(
     Column("name", ViewText(200), nullable=False),
     Column("kind", ViewText(40), nullable=False),
     Column("active", Boolean, nullable=False),
+    *registry_columns(),
+    Index("casework_departments_created", "created_at", "department_id"),
 )
 
 volunteers = Table(
@@ -55,6 +71,7 @@ volunteers = Table(
     Column("screened", Boolean, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("training_hours", Numeric(10, 2), nullable=False),
+    Index("casework_volunteers_name", "display_name", "volunteer_id"),
 )
 
 screenings = Table(
@@ -141,6 +158,7 @@ pairs = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("sessions", Integer, nullable=False),
     Column("last_session_on", Date),
+    Index("casework_pairs_started", "started_on", "pair_id"),
 )
 
 sessions = Table(

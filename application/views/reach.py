@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, false, select
 
 from application.views.casework_tables import stations
 
@@ -62,3 +62,24 @@ def stations_under(conn: Connection, root: UUID) -> list[UUID]:
 def narrowed(query: Any, column: Any, ids: list[UUID] | None) -> Any:
     """`query` kept to rows whose `column` is one of `ids` (None: unchanged)."""
     return query if ids is None else query.where(column.in_(ids))
+
+
+def within(
+    query: Any,
+    conn: Connection,
+    reach: Reach,
+    *,
+    station: ColumnElement[Any] | None = None,
+    department: ColumnElement[Any] | None = None,
+    volunteer: ColumnElement[Any] | None = None,
+) -> Any:
+    """`query` kept to the rows `reach` covers, by whichever of its columns names a station,
+    department or volunteer; a reach the rows have no column for keeps none (deny by default)."""
+    if reach.everything:
+        return query
+    for reached, column in ((reach.department, department), (reach.volunteer, volunteer)):
+        if reached is not None:
+            return query.where(false()) if column is None else query.where(column == reached)
+    if station is None:
+        return query.where(false())
+    return narrowed(query, station, reach.station_ids(conn))

@@ -30,6 +30,16 @@ from application.views.coordination import (
 )
 from application.views.export import export_case
 from application.views.hash_chain import HashChain
+from application.views.lists import (
+    PairFilter,
+    ReferralFilter,
+    VolunteerFilter,
+    list_departments,
+    list_pairs,
+    list_referrals,
+    list_stations,
+    list_volunteers,
+)
 from application.views.reach import EVERYTHING, Reach
 from application.views.report import period_report
 from application.views.tasks import Timing, WorkScope, work_list
@@ -125,39 +135,128 @@ class ReadSide:
         *,
         department_id: UUID | None,
         overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
         consistent_with: int | None = None,
         reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         days = overdue_after_days or self.policy.referral_overdue_days
         with self._view(Casework.name, consistent_with) as (conn, header):
-            board = referral_board(
-                conn, now=self.clock(), overdue_after_days=days, department_id=department_id, reach=reach
+            board, next_cursor = referral_board(
+                conn,
+                now=self.clock(),
+                overdue_after_days=days,
+                department_id=department_id,
+                reach=reach,
+                limit=limit,
+                cursor=cursor,
             )
-            return header | {"overdue_after_days": days, "departments": board}
+            return header | {"overdue_after_days": days, "departments": board, "next_cursor": next_cursor}
 
     def departments(
-        self, *, overdue_after_days: int | None, consistent_with: int | None = None, reach: Reach = EVERYTHING
+        self,
+        *,
+        overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         days = overdue_after_days or self.policy.referral_overdue_days
         with self._view(Casework.name, consistent_with) as (conn, header):
-            summary = department_summary(conn, now=self.clock(), overdue_after_days=days, reach=reach)
-            return header | {"overdue_after_days": days, "departments": summary}
+            summary, next_cursor = department_summary(
+                conn, now=self.clock(), overdue_after_days=days, reach=reach, limit=limit, cursor=cursor
+            )
+            return header | {"overdue_after_days": days, "departments": summary, "next_cursor": next_cursor}
 
-    def stations(self, *, months: int, consistent_with: int | None = None, reach: Reach = EVERYTHING) -> dict[str, Any]:
+    def stations(
+        self,
+        *,
+        months: int,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
+    ) -> dict[str, Any]:
         today = self.clock().date()
         month_index = today.year * 12 + today.month - 1 - (months - 1)
         since = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
         with self._view(Casework.name, consistent_with) as (conn, header):
-            return header | {"since_month": since, "stations": station_dashboard(conn, since_month=since, reach=reach)}
+            dashboard, next_cursor = station_dashboard(conn, since_month=since, reach=reach, limit=limit, cursor=cursor)
+            return header | {"since_month": since, "stations": dashboard, "next_cursor": next_cursor}
 
     def mentors(
-        self, *, contact_days: int | None, consistent_with: int | None = None, reach: Reach = EVERYTHING
+        self,
+        *,
+        contact_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
     ) -> dict[str, Any]:
         days = contact_days or self.policy.mentor_contact_days
         today = self.clock().date()
         with self._view(Casework.name, consistent_with) as (conn, header):
-            load = mentor_load(conn, today=today, contact_days=days, reach=reach)
-            return header | {"today": today.isoformat(), "contact_days": days, "volunteers": load}
+            load, next_cursor = mentor_load(
+                conn, today=today, contact_days=days, reach=reach, limit=limit, cursor=cursor
+            )
+            return header | {
+                "today": today.isoformat(),
+                "contact_days": days,
+                "volunteers": load,
+                "next_cursor": next_cursor,
+            }
+
+    # -- work lists
+
+    def pairs(
+        self,
+        where: PairFilter,
+        *,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
+    ) -> dict[str, Any]:
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | list_pairs(conn, where, limit=limit, cursor=cursor, reach=reach)
+
+    def referrals(
+        self,
+        where: ReferralFilter,
+        *,
+        overdue_after_days: int | None,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
+    ) -> dict[str, Any]:
+        days = overdue_after_days or self.policy.referral_overdue_days
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            found = list_referrals(
+                conn, where, now=self.clock(), overdue_after_days=days, limit=limit, cursor=cursor, reach=reach
+            )
+            return header | found
+
+    def volunteers(
+        self,
+        where: VolunteerFilter,
+        *,
+        limit: int,
+        cursor: str | None,
+        consistent_with: int | None = None,
+        reach: Reach = EVERYTHING,
+    ) -> dict[str, Any]:
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | list_volunteers(conn, where, limit=limit, cursor=cursor, reach=reach)
+
+    def station_list(self, *, limit: int, cursor: str | None, consistent_with: int | None = None) -> dict[str, Any]:
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | list_stations(conn, limit=limit, cursor=cursor)
+
+    def department_list(self, *, limit: int, cursor: str | None, consistent_with: int | None = None) -> dict[str, Any]:
+        with self._view(Casework.name, consistent_with) as (conn, header):
+            return header | list_departments(conn, limit=limit, cursor=cursor)
 
     def tasks(self, scope: WorkScope, *, consistent_with: int | None = None) -> dict[str, Any]:
         """What waits on the caller, oldest first (see application/views/tasks.py)."""

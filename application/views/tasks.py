@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 from application.presenters import plain
 from application.views.base import utc
 from application.views.casework_tables import cases, pairs, plan_goals, referrals, stations
-from application.views.coordination import ACCEPTED, PENDING, overdue_reason, sealed_cases
+from application.views.coordination import PENDING, overdue_reason, sealed_cases
 from application.views.reach import Reach, narrowed
 from domain.mentoring_pair import PairStatus
 from domain.youth_case import CaseStatus, PlanGoalStatus
@@ -123,15 +123,13 @@ def _approvals(conn: Connection, scope: WorkScope, hidden: Any) -> list[dict[str
 def _follow_up(conn: Connection, reach: Reach, timing: Timing, hidden: Any) -> list[dict[str, Any]]:
     reached = reach.station_ids(conn)
     found = []
-    open_referrals = narrowed(
-        select(referrals).where(referrals.c.status.in_((PENDING, ACCEPTED)), referrals.c.case_id.not_in(hidden)),
+    reason = overdue_reason(timing.now, timing.overdue_after_days)
+    overdue = narrowed(
+        select(referrals, reason.label("reason")).where(reason.is_not(None), referrals.c.case_id.not_in(hidden)),
         referrals.c.station_id,
         reached,
     )
-    for row in conn.execute(open_referrals):
-        reason = overdue_reason(row, timing.now, timing.overdue_after_days)
-        if reason is None:
-            continue
+    for row in conn.execute(overdue):
         # Since when it has been overdue.
         if row.status == PENDING:
             since = _start_of(row.respond_by + timedelta(days=1))
@@ -141,7 +139,7 @@ def _follow_up(conn: Connection, reach: Reach, timing: Timing, hidden: Any) -> l
             _task(
                 "referral_overdue",
                 since,
-                f"Referral overdue: {reason}",
+                f"Referral overdue: {row.reason}",
                 f"/referrals/{row.referral_id}",
                 referral_id=row.referral_id,
                 case_id=row.case_id,

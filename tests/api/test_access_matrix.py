@@ -10,7 +10,8 @@ users are bound to A's side: an officer and a lead of A, the mentor of A's pair,
 of A's department, a coordinator of R's area, an auditor and an admin.
 
 Commands on existing records carry a stale `If-Match`, so one that the policy lets through
-answers 412 and changes nothing; a refused one answers 403 or 404 first.
+answers 412 and changes nothing; a refused one answers 403 or 404 first. A work list answers
+200 to each role that may read it, and shows the side's record only to those who reach it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class Expect:
     knows_anywhere: str = EVERYONE  # out of scope
     record: bool = True  # about a record named in the path
     out_refused: int | None = None  # a create naming a record out of scope: what the `may` roles get
+    shows: str | None = None  # a list: the side's record it must show to `may` in scope, `anywhere` out of it
+
+    def listed(self, role: str, in_scope: bool) -> bool:
+        return role in (self.may if in_scope else self.anywhere)
 
     def answer(self, role: str, in_scope: bool) -> int:
         if not self.record:
@@ -67,6 +72,11 @@ class Expect:
 
 def listing(ok: int, may: str) -> Expect:
     return Expect(ok, may, record=False)
+
+
+def work_list(may: str, anywhere: str, shows: str) -> Expect:
+    """A list narrowed to the caller's reach: the side's record is in it for those who reach it."""
+    return Expect(200, may, anywhere, record=False, shows=shows)
 
 
 CASE_KNOWN = dict(knows="OLCA", knows_anywhere="A")
@@ -107,6 +117,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PUT", "/departments/{department_id}/name"): Expect(412, "X", "X"),
     ("POST", "/departments/{department_id}/deactivation"): Expect(412, "X", "X"),
     ("POST", "/volunteers"): listing(201, "X"),
+    ("GET", "/volunteers"): work_list("XACOLM", "XACOL", "volunteer_id"),  # a mentor: their own record only
     ("GET", "/volunteers/{volunteer_id}"): Expect(200, "XACOLM", "XACOL", **VOLUNTEER_KNOWN),
     ("GET", "/volunteers/{volunteer_id}/history"): Expect(200, "XCA", "XCA", **VOLUNTEER_KNOWN),
     ("POST", "/volunteers/{volunteer_id}/screening"): Expect(412, "X", "X", **VOLUNTEER_KNOWN),
@@ -142,6 +153,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/cases/{case_id}/erasure"): Expect(412, "X", "X", knows="OLCAX", knows_anywhere="AX"),
     ("POST", "/cases/{case_id}/unsealing"): case_work("C"),
     ("POST", "/pairs"): Expect(201, "OL", record=False, out_refused=422),  # case B is unknown to them
+    ("GET", "/pairs"): work_list("OLCAM", "A", "pair_id"),
     ("GET", "/pairs/{pair_id}"): Expect(200, "OLCAM", "A", **PAIR_KNOWN),
     ("GET", "/pairs/{pair_id}/history"): Expect(200, "OLCA", "A", **PAIR_KNOWN),
     ("POST", "/pairs/{pair_id}/sessions"): Expect(412, "OLM", **PAIR_KNOWN),
@@ -150,6 +162,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/pairs/{pair_id}/resumption"): Expect(412, "OL", **PAIR_KNOWN),
     ("POST", "/pairs/{pair_id}/closure"): Expect(412, "OL", **PAIR_KNOWN),
     ("POST", "/referrals"): Expect(201, "OL", record=False, out_refused=422),
+    ("GET", "/referrals"): work_list("OLCAD", "A", "referral_id"),
     ("GET", "/referrals/{referral_id}"): Expect(200, "OLCAD", "A", **REFERRAL_KNOWN),
     ("GET", "/referrals/{referral_id}/history"): Expect(200, "OLCA", "A", **REFERRAL_KNOWN),
     ("POST", "/referrals/{referral_id}/acceptance"): Expect(412, "D", **REFERRAL_KNOWN),
@@ -214,6 +227,9 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/reports/summary"): {"from": f"{TODAY.year}-01-01", "to": f"{TODAY.year}-12-31"},
+    ("GET", "/pairs"): {"limit": 500},
+    ("GET", "/referrals"): {"limit": 500},
+    ("GET", "/volunteers"): {"limit": 500},
 }
 
 
@@ -389,6 +405,7 @@ def test_every_endpoint_answers_every_role_in_and_out_of_scope_as_the_table_says
     head = client.front.core.recorder.max_notification_id()
     auditor = {"Authorization": f"Bearer {world.tokens['A']}"}
     assert client.get("/audit/anchor", params={"consistent_with": head}, headers=auditor).status_code == 200
+    assert client.get("/pairs", params={"consistent_with": head}, headers=auditor).status_code == 200
     wrong: list[str] = []
     cells = 0
     for operation in listed:
@@ -398,12 +415,13 @@ def test_every_endpoint_answers_every_role_in_and_out_of_scope_as_the_table_says
                 answer = world.send(letter, operation, in_scope)
                 cells += 1
                 wanted = expect.answer(letter, in_scope)
+                where = f"{operation[0]} {operation[1]} as {ROLES[letter]} {'in' if in_scope else 'out of'} scope"
                 if answer.status_code != wanted:
-                    where = "in scope" if in_scope else "out of scope"
-                    wrong.append(
-                        f"{operation[0]} {operation[1]} as {ROLES[letter]} {where}: "
-                        f"{answer.status_code}, expected {wanted}: {answer.text[:160]}"
-                    )
+                    wrong.append(f"{where}: {answer.status_code}, expected {wanted}: {answer.text[:160]}")
+                elif expect.shows is not None and wanted == 200:
+                    shown = world.side[in_scope][expect.shows] in {item["id"] for item in answer.json()["items"]}
+                    if shown != expect.listed(letter, in_scope):
+                        wrong.append(f"{where}: the side's {expect.shows} {'shown' if shown else 'missing'}")
     assert wrong == [], "\n".join(wrong)
     assert cells == len(listed) * len(ROLES) * 2
 

@@ -541,6 +541,7 @@ def test_a_view_stored_by_another_version_is_reset_and_rebuilt_when_it_next_runs
     app.rename_station(ADMIN, station_id, name="Chengguan East Station")
     project(projector)
     stray = {"station_id": uuid4(), "name": "left by the old version", "kind": "x", "level": "y", "active": True}
+    stray |= {"version": 1, "created_at": datetime.now(timezone.utc), "modified_at": datetime.now(timezone.utc)}
     with projector.store.transaction() as conn:
         conn.execute(insert(stations).values(**stray))
 
