@@ -43,7 +43,7 @@ class Eraser:
         # The service runs without the library's aggregate cache, which would hold decrypted state:
         # whoever turns it on must evict the case's records here.
         assert getattr(self.app.repository, "cache", None) is None, "erasure does not evict cached records"
-        if self.store.dialect == "sqlite":
+        if self.store.dialect == "sqlite" and not self.store.in_memory:  # nothing on disk to fold in otherwise
             self._checkpoint()
 
     def _checkpoint(self) -> None:

@@ -73,6 +73,11 @@ class ViewStore:
             self._datastore = datastore
         self.dialect = self.engine.dialect.name
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the views live in this process's memory (one shared connection, taken in turns)."""
+        return self._memory_lock is not None
+
     def _mapped(self, conn: Connection) -> Connection:
         if self.schema:
             conn.execution_options(schema_translate_map={None: self.schema})
