@@ -320,8 +320,14 @@ def check_story(cast: Cast, ids: dict[str, str]) -> None:
     moved = _ok(cast.receiver.get(f"/cases/{ids['moved_case']}"), 200)
     assert moved["station_id"] == ids["receiving_station"]
     assert cast.officer.get(f"/cases/{ids['moved_case']}").status_code == 404
-    listed = cast.officer.get("/stations").json()["items"]
+    head = max(write["position"] for write in cast.writes)
+    listed = _view(cast.officer, "/stations", head)["items"]
     assert ids["station"] in [s["id"] for s in listed]
+    # Each finds their own work in the lists, and only theirs.
+    assert [p["id"] for p in _view(cast.mentor, "/pairs", head)["items"]] == [ids["pair"]]
+    assert [r["id"] for r in _view(cast.department, "/referrals", head)["items"]] == [ids["referral"]]
+    assert [v["id"] for v in _view(cast.mentor, "/volunteers", head)["items"]] == [ids["volunteer"]]
+    assert _view(cast.receiver, "/pairs", head)["items"] == []
 
 
 def _age(born: date) -> int:
