@@ -37,6 +37,13 @@ class TransferAnswer(Enum):
     WITHDRAW = "withdraw"
 
 
+TRANSFER_ANSWERS = {
+    TransferAnswer.ACCEPT: YouthCase.accept_transfer,
+    TransferAnswer.DECLINE: YouthCase.decline_transfer,
+    TransferAnswer.WITHDRAW: YouthCase.withdraw_transfer,
+}
+
+
 def _plan_goal(goal: str | Mapping[str, Any]) -> PlanGoal:
     if isinstance(goal, str):
         return PlanGoal(goal)
@@ -60,9 +67,7 @@ class CaseService(DuplicateCheck):
         """Open a case for a minor at an active station. A youth whose ID number has an open case
         anywhere is refused (PossibleDuplicate) unless `confirm_new` with a `confirm_reason`;
         the same name and date of birth as an open case is a warning in the answer."""
-        station = self._referenced(Station, station_id, "station_id")
-        if not station.active:
-            raise RuleViolation("the station is deactivated", rule="station_inactive")
+        self._active_station(station_id, "station_id")
         case = YouthCase.open(
             actor=actor,
             station_id=station_id,
@@ -218,9 +223,7 @@ class CaseService(DuplicateCheck):
         self, actor: Actor, case_id: UUID, *, to_station_id: UUID, reason: str, expected_version: int | None = None
     ) -> Written:
         """Ask another station to take the case; the answer's `request_id` names the request."""
-        station = self._referenced(Station, to_station_id, "to_station_id")
-        if not station.active:
-            raise RuleViolation("the station is deactivated", rule="station_inactive")
+        self._active_station(to_station_id, "to_station_id")
         request_id = uuid4()
         return self._change(
             YouthCase,
@@ -246,7 +249,7 @@ class CaseService(DuplicateCheck):
             YouthCase,
             case_id,
             expected_version,
-            lambda c: getattr(c, f"{answer.value}_transfer")(actor=actor, request_id=request_id, note=note),
+            lambda c: TRANSFER_ANSWERS[answer](c, actor=actor, request_id=request_id, note=note),
         )
 
     def reopen_case(self, actor: Actor, case_id: UUID, *, reason: str, expected_version: int | None = None) -> Written:
@@ -287,6 +290,13 @@ class CaseService(DuplicateCheck):
     def get_case(self, case_id: UUID, *, version: int | None = None, as_of: datetime | None = None) -> dict[str, Any]:
         """The case as it is now, or as it stood at `version`."""
         return self._read(YouthCase, case_id, version, as_of)
+
+    def _active_station(self, station_id: UUID, field: str) -> Station:
+        """A station named by a command's input, which must be active."""
+        station = self._referenced(Station, station_id, field)
+        if not station.active:
+            raise RuleViolation("the station is deactivated", rule="station_inactive")
+        return station
 
     def _open_case(self, case_id: UUID, field: str) -> YouthCase:
         """A case named by another command's input, which must be open."""

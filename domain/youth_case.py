@@ -267,7 +267,7 @@ class YouthCase(Aggregate):
         """The level of the latest assessment, if any."""
         return self.risk_assessments[-1].level if self.risk_assessments else None
 
-    # Commands: each checks its rule, then triggers one event.
+    # Commands: each checks its rule, then triggers its event (an approval, then what it approves).
 
     def assess_risk(self, *, actor: Actor, assessment: RiskAssessment) -> None:
         self._require_open()

@@ -163,14 +163,9 @@ class CaseworkFront(DuplicatesFront):
         self, caller: Caller, case_id: UUID, *, case_worker_id: str, expected_version: int | None
     ) -> Written:
         """Assign the case to one of its station's officers or its lead (by username)."""
-        facts = self.record(caller, Action.CASE_ASSIGN, "case", case_id)
+        facts = self._workable(caller, Action.CASE_ASSIGN, "case", case_id)
         worker = self._station_user(case_worker_id, facts.station_id)
-        return self._case_command(
-            caller,
-            case_id,
-            lambda a: self.core.assign_case(a, case_id, case_worker_id=worker, expected_version=expected_version),
-            Action.CASE_ASSIGN,
-        )
+        return self.core.assign_case(caller.actor, case_id, case_worker_id=worker, expected_version=expected_version)
 
     def _station_user(self, username: str, station_id: UUID | None) -> str:
         """The username of an active officer or lead of the station; bad input otherwise."""

@@ -87,38 +87,13 @@ class Gate:
     def facts(self, kind: str, record_id: UUID) -> Facts:
         """What access checks need to know of the record (NotFound when there is none)."""
         if kind == "case":
-            case = self.core.record(YouthCase, record_id)
-            transfer = case.pending_transfer
-            return Facts(
-                kind,
-                record_id,
-                station_id=case.station_id,
-                seal=case.seal,
-                erased=case.erased,
-                transfer_to=transfer.to_station_id if transfer else None,
-            )
+            return self._of_case(kind, record_id, record_id)
         if kind == "pair":
             pair = self.core.record(MentoringPair, record_id)
-            case = self.core.record(YouthCase, pair.case_id)
-            return Facts(
-                kind,
-                record_id,
-                station_id=case.station_id,
-                volunteer_id=pair.volunteer_id,
-                seal=case.seal,
-                erased=case.erased,
-            )
+            return self._of_case(kind, record_id, pair.case_id, volunteer_id=pair.volunteer_id)
         if kind == "referral":
             referral = self.core.record(Referral, record_id)
-            case = self.core.record(YouthCase, referral.case_id)
-            return Facts(
-                kind,
-                record_id,
-                station_id=case.station_id,
-                department_id=referral.to_department_id,
-                seal=case.seal,
-                erased=case.erased,
-            )
+            return self._of_case(kind, record_id, referral.case_id, department_id=referral.to_department_id)
         if kind == "volunteer":
             self.core.record(Volunteer, record_id)
             return Facts(kind, record_id, volunteer_id=record_id)
@@ -129,6 +104,21 @@ class Gate:
             self.core.record(Department, record_id)
             return Facts(kind, record_id, department_id=record_id)
         raise AssertionError(kind)
+
+    def _of_case(self, kind: str, record_id: UUID, case_id: UUID, **own: UUID) -> Facts:
+        """The facts of a case or one of its records: its station, seal and erasure are the case's;
+        a transfer waiting matters only to the case itself."""
+        case = self.core.record(YouthCase, case_id)
+        transfer = case.pending_transfer if kind == "case" else None
+        return Facts(
+            kind,
+            record_id,
+            station_id=case.station_id,
+            seal=case.seal,
+            erased=case.erased,
+            transfer_to=transfer.to_station_id if transfer else None,
+            **own,
+        )
 
     # -- decisions
 

@@ -33,12 +33,17 @@ class RegistryFront(Gate):
     def _command(
         self, caller: Caller, action: Action, kind: str, record_id: UUID, command: Callable[[Actor], Written]
     ) -> Written:
+        self._workable(caller, action, kind, record_id)
+        return command(caller.actor)
+
+    def _workable(self, caller: Caller, action: Action, kind: str, record_id: UUID) -> Facts:
+        """The facts of a record the caller may do `action` to, and whose case still takes work."""
         facts = self.record(caller, action, kind, record_id)
         if facts.erased:
             raise RuleViolation(
                 "the case's personal data was erased: its records take no more work", rule="case_erased"
             )
-        return command(caller.actor)
+        return facts
 
     def _get(
         self,
