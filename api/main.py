@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, pages
 from api.errors import ERROR_RESPONSES
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
 from infrastructure.front import anchor_writer, bootstrap, create_front
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(auth.work_list, responses=ERROR_RESPONSES)
+    pages.install(app, settings)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -122,6 +123,10 @@ class Settings(BaseSettings):
         description="Let a station lead approve a plan or closure they submitted themselves (one-person "
         "stations); each such approval records that it was their own.",
     )
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="The district's time zone (an IANA name): the pages show every time in it.",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="In production the database URL must be given explicitly, never defaulted.",
@@ -131,6 +136,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone this machine knows (e.g. Asia/Shanghai)") from None
+        return value
 
     @model_validator(mode="after")
     def _production_names_its_database(self) -> Settings:

@@ -67,6 +67,7 @@ def work_list(conn: Connection, scope: WorkScope, timing: Timing) -> list[dict[s
                     f"/cases/{row.case_id}",
                     case_id=row.case_id,
                     request_id=row.transfer_request_id,
+                    from_station=names.get(row.station_id, "?"),
                 )
             )
     if scope.answers_for is not None:
@@ -84,6 +85,8 @@ def work_list(conn: Connection, scope: WorkScope, timing: Timing) -> list[dict[s
                     f"/referrals/{row.referral_id}",
                     referral_id=row.referral_id,
                     respond_by=row.respond_by,
+                    from_station=names.get(row.station_id, "?"),
+                    service=row.service,
                 )
             )
     if scope.follow_up is not None:
@@ -115,6 +118,7 @@ def _approvals(conn: Connection, scope: WorkScope, hidden: Any) -> list[dict[str
                     f"{what} submitted by {submitted_by} waits for your approval",
                     f"/cases/{case_id}",
                     case_id=case_id,
+                    submitted_by=submitted_by,
                 )
             )
     return found
@@ -143,6 +147,7 @@ def _follow_up(conn: Connection, reach: Reach, timing: Timing, hidden: Any) -> l
                 f"/referrals/{row.referral_id}",
                 referral_id=row.referral_id,
                 case_id=row.case_id,
+                reason=row.reason,
             )
         )
     today = timing.now.date()
@@ -156,6 +161,7 @@ def _follow_up(conn: Connection, reach: Reach, timing: Timing, hidden: Any) -> l
                 f"/pairs/{row.pair_id}",
                 pair_id=row.pair_id,
                 case_id=row.case_id,
+                days=(today - last).days,
             )
         )
     return found
@@ -191,6 +197,7 @@ def _goal_reviews(conn: Connection, reach: Reach, today: date, hidden: Any) -> l
             f"Plan goal {goal_no + 1} is due for review",
             f"/cases/{case_id}",
             case_id=case_id,
+            goal=goal_no + 1,
         )
         for case_id, goal_no, review_on in conn.execute(query)
     ]
@@ -209,6 +216,7 @@ def _sessions_due(conn: Connection, volunteer_id: UUID, timing: Timing, hidden: 
                 f"A session is due: the last was {(today - last).days} days ago",
                 f"/pairs/{row.pair_id}",
                 pair_id=row.pair_id,
+                days=(today - last).days,
             )
         )
     return found

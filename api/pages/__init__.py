@@ -1,0 +1,28 @@
+"""The web pages: server-rendered, in Chinese and English, calling the same front door as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.pages.i18n import Dictionary
+from api.pages.nav import nav_links, page_href
+from api.pages.routes import home
+from api.pages.web import make_environment
+from infrastructure.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+ROUTERS = (home.router,)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Serve the pages and their static files from `app`."""
+    environment = make_environment()
+    environment.globals.update(nav_links=nav_links, page_href=page_href)
+    app.state.page_environment = environment
+    app.state.page_dictionary = Dictionary(settings.time_zone)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)

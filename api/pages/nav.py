@@ -1,0 +1,27 @@
+"""Which sections each role finds in the navigation: only those its role may use."""
+
+from __future__ import annotations
+
+NAVIGATION: dict[str, list[tuple[str, str]]] = {
+    "station_officer": [("/ui/cases", "nav.cases"), ("/ui/pairs", "nav.pairs"), ("/ui/referrals", "nav.referrals")],
+    "station_lead": [("/ui/cases", "nav.cases"), ("/ui/pairs", "nav.pairs"), ("/ui/referrals", "nav.referrals")],
+    "mentor": [("/ui/pairs", "nav.my_youths")],
+    "department_officer": [("/ui/referrals", "nav.referrals_for_us")],
+    "coordinator": [("/ui/coordination", "nav.coordination"), ("/ui/report", "nav.report")],
+    "auditor": [("/ui/cases", "nav.cases"), ("/ui/audit", "nav.audit")],
+    "admin": [
+        ("/ui/admin/users", "nav.users"),
+        ("/ui/admin/stations", "nav.stations"),
+        ("/ui/admin/departments", "nav.departments"),
+        ("/ui/admin/volunteers", "nav.volunteers"),
+    ],
+}
+
+
+def nav_links(role: str | None) -> list[tuple[str, str]]:
+    return NAVIGATION.get(role or "", [])
+
+
+def page_href(api_href: str) -> str:
+    """The page showing a record the API names by its path (`/cases/…` is shown at `/ui/cases/…`)."""
+    return "/ui" + api_href if api_href.startswith("/") else "/"
