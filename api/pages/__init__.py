@@ -9,12 +9,13 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages.i18n import Dictionary
 from api.pages.nav import nav_links, page_href
-from api.pages.routes import home
+from api.pages.routes import admin, audit, cases, coordination, decisions, home, mentoring, referrals
 from api.pages.web import make_environment
 from infrastructure.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (home.router,)
+# decisions before cases: `/ui/cases/{id}/plan` is more specific than anything of the case page's
+ROUTERS = tuple(area.router for area in (home, decisions, cases, mentoring, referrals, coordination, audit, admin))
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -56,8 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def world(server: str) -> Iterator[World]:
+    """A district of its own for each test module: what one module changes, another never sees."""
     made = make_world(server)
     yield made
     made.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from api.pages.errors import shown
 from api.pages.i18n import LOCALES
@@ -16,6 +17,7 @@ from api.pages.web import (
     Form,
     PageRoute,
     SignedIn,
+    Visit,
     safe_next,
     text,
 )
@@ -79,15 +81,17 @@ def sign_out(visit: AnyVisit, form: Form) -> Response:
 @router.post("/ui/language")
 def choose_language(visit: AnyVisit, form: Form) -> Response:
     """The visitor's own choice of language, kept in a cookie; it wins over Accept-Language."""
-    chosen = text(form, "lang")
-    if chosen in LOCALES:
-        visit.cookies[LANGUAGE_COOKIE] = chosen
-    return visit.redirect(safe_next(text(form, "next")))
+    return _remember(visit, form, "lang", LOCALES, LANGUAGE_COOKIE)
 
 
 @router.post("/ui/text-size")
 def choose_text_size(visit: AnyVisit, form: Form) -> Response:
-    chosen = text(form, "size")
-    if chosen in TEXT_SIZES:
-        visit.cookies[TEXT_SIZE_COOKIE] = chosen
+    return _remember(visit, form, "size", TEXT_SIZES, TEXT_SIZE_COOKIE)
+
+
+def _remember(visit: Visit, form: FormData, name: str, allowed: tuple[str, ...], cookie: str) -> Response:
+    """Keep a choice of the visitor's in a cookie (an unknown value changes nothing), then go back."""
+    chosen = text(form, name)
+    if chosen in allowed:
+        visit.cookies[cookie] = chosen
     return visit.redirect(safe_next(text(form, "next")))

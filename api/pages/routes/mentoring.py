@@ -1,0 +1,9 @@
+"""Pages of the mentoring area (see `api/pages/routes/__init__.py` for the addresses)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.pages.web import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
