@@ -95,3 +95,12 @@ def _remember(visit: Visit, form: FormData, name: str, allowed: tuple[str, ...],
     if chosen in allowed:
         visit.cookies[cookie] = chosen
     return visit.redirect(safe_next(text(form, "next")))
+
+
+unknown = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@unknown.get("/ui/{rest:path}")
+def no_such_page(visit: AnyVisit, rest: str) -> Response:
+    """Any other address under /ui/ is a page in the visitor's language saying there is no such page."""
+    return visit.render("trouble.html", status=404, reason="not_found")
