@@ -33,7 +33,8 @@ def test_a_lead_signs_in_and_finds_the_plan_waiting_on_the_work_list(new_page: A
     task = page.locator(".task-plan_to_approve")
     assert task.count() == 1
     assert "李警官" not in task.inner_text()  # the submitter is named by username
-    assert world.usernames["officer"] in task.inner_text()
+    assert task.inner_text().count(world.usernames["officer"]) == 1
+    assert "提交的帮扶计划等您审批" in task.inner_text()
     assert_accessible(page)
 
 
