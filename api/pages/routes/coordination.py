@@ -149,21 +149,22 @@ def _mentors_chart(words: Words, volunteers: list[dict[str, Any]]) -> Markup:
 def coordination(visit: SignedIn) -> Response:
     """The coordination views: open cases by risk per station, interventions by kind per month,
     referrals per department with the overdue ones, and mentors' load; each list paged on its own."""
-    assert visit.caller is not None
+    values = visit.request.query_params
     try:
-        choice = ViewChoice.model_validate(dict(visit.request.query_params))
-    except ValidationError as error:
-        return visit.render(
-            "coordination/index.html",
-            status=422,
-            values=visit.request.query_params,
-            errors=said(visit.words, error, "coordination"),
-        )
-    caller, words = visit.caller, visit.words
+        views = _views(visit, ViewChoice.model_validate(dict(values)))
+    except (ValidationError, InvalidValue) as error:
+        errors = said(visit.words, error, "coordination")
+        return visit.render("coordination/index.html", status=422, values=values, errors=errors)
+    return visit.render("coordination/index.html", values=values, errors=[], **views)
+
+
+def _views(visit: Visit, choice: ViewChoice) -> dict[str, Any]:
+    """The four views through the front door, as the page shows them."""
+    assert visit.caller is not None
+    caller, words, overdue_days = visit.caller, visit.words, choice.overdue_after_days
     stations = visit.front.stations_view(
         caller, months=choice.months, limit=PAGE_SIZE, cursor=choice.stations_cursor, consistent_with=None
     )
-    overdue_days = choice.overdue_after_days
     departments = visit.front.departments_view(
         caller, overdue_after_days=overdue_days, limit=PAGE_SIZE, cursor=choice.departments_cursor, consistent_with=None
     )
@@ -181,25 +182,22 @@ def coordination(visit: SignedIn) -> Response:
     overdue = [
         {"department": entry["department"], **item} for entry in board["departments"] for item in entry["overdue"]
     ]
-    return visit.render(
-        "coordination/index.html",
-        errors=[],
-        values=visit.request.query_params,
-        risks=RISKS,
-        risk_label=lambda risk: _risk_label(words, risk),
-        stations=stations,
-        risk_chart=_risk_chart(words, stations["stations"]),
-        monthly=_monthly(words, stations["stations"]),
-        departments=departments,
-        departments_chart=_departments_chart(words, departments["departments"]),
-        overdue=overdue,
-        overdue_after_days=board["overdue_after_days"],
-        mentors=mentors,
-        mentors_chart=_mentors_chart(words, mentors["volunteers"]),
-        more_stations=_more(visit, "stations_cursor", stations["next_cursor"]),
-        more_departments=_more(visit, "departments_cursor", departments["next_cursor"]),
-        more_mentors=_more(visit, "mentors_cursor", mentors["next_cursor"]),
-    )
+    return {
+        "risks": RISKS,
+        "risk_label": lambda risk: _risk_label(words, risk),
+        "stations": stations,
+        "risk_chart": _risk_chart(words, stations["stations"]),
+        "monthly": _monthly(words, stations["stations"]),
+        "departments": departments,
+        "departments_chart": _departments_chart(words, departments["departments"]),
+        "overdue": overdue,
+        "overdue_after_days": board["overdue_after_days"],
+        "mentors": mentors,
+        "mentors_chart": _mentors_chart(words, mentors["volunteers"]),
+        "more_stations": _more(visit, "stations_cursor", stations["next_cursor"]),
+        "more_departments": _more(visit, "departments_cursor", departments["next_cursor"]),
+        "more_mentors": _more(visit, "mentors_cursor", mentors["next_cursor"]),
+    }
 
 
 def _months(year: int, first: int, last: int) -> dict[str, Any]:
