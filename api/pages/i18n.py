@@ -91,6 +91,11 @@ class Words:
     def has(self, key: str) -> bool:
         return key in self.messages
 
+    def event(self, event_type: str) -> str:
+        """An event's name (`case.PlanSubmitted`) in words, or as stored if the catalogue lacks it."""
+        key = f"event.{event_type}"
+        return self.gettext(key) if self.has(key) else event_type
+
     def date(self, value: date | datetime | str | None) -> str:
         """A date in the locale's medium form (`2026年3月5日`, `Mar 5, 2026`)."""
         if value in (None, ""):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "station_officer": [("/ui/cases", "nav.cases"), ("/ui/pairs", "nav.pairs"), ("/ui/referrals", "nav.referrals")],
-    "station_lead": [("/ui/cases", "nav.cases"), ("/ui/pairs", "nav.pairs"), ("/ui/referrals", "nav.referrals")],
+    "station_lead": [
+        ("/ui/cases", "nav.cases"),
+        ("/ui/pairs", "nav.pairs"),
+        ("/ui/referrals", "nav.referrals"),
+        ("/ui/audit/access-log", "nav.access_log"),
+    ],
     "mentor": [("/ui/pairs", "nav.my_youths")],
     "department_officer": [("/ui/referrals", "nav.referrals_for_us")],
     "coordinator": [("/ui/coordination", "nav.coordination"), ("/ui/report", "nav.report")],

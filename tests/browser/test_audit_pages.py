@@ -33,7 +33,7 @@ def test_the_auditor_reads_the_cases_history_with_each_change_marked(new_page: A
     events = page.locator("li.event")
     assert events.count() == len(history["events"])
     submitted = page.locator("#v2")
-    assert "case.PlanSubmitted" in submitted.locator("h2").inner_text()
+    assert "提交帮扶计划" in submitted.locator("h2").inner_text()
     plan = submitted.locator("tr.changed", has_text="pending_plan")
     assert plan.count() == 1
     assert "已改动" in plan.inner_text() and "回到课堂" in plan.locator("td").nth(1).inner_text()

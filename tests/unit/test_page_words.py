@@ -70,3 +70,16 @@ def test_a_message_missing_a_value_reads_blank_rather_than_failing(tmp_path: Pat
     words = Dictionary("UTC", folder=CATALOGUES)["en"]
     assert words.gettext("tasks.since") == "Waiting since {when}"
     assert words.gettext("tasks.since", other=1) == "Waiting since "
+
+
+def test_every_event_of_every_record_has_a_name_in_both_languages() -> None:
+    from eventsourcing.domain import DomainEvent
+
+    from application.history import RECORD_TYPES
+
+    for locale in LOCALES:
+        messages = load_messages(locale)
+        for record, record_type in RECORD_TYPES.items():
+            for name, member in vars(record).items():
+                if isinstance(member, type) and issubclass(member, DomainEvent) and name not in ("Event", "Snapshot"):
+                    assert f"event.{record_type}.{name}" in messages, (locale, record_type, name)
