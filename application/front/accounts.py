@@ -164,7 +164,11 @@ class AccountsFront(ReadingFront):
 
     def disable_user(self, caller: Caller, user_id: UUID) -> Written:
         self._user_action(caller, Action.USER_MANAGE, user_id)
-        return self._ending_sessions(user_id, lambda: self.core.disable_user(caller.actor, user_id))
+        # A disabled user's tokens no longer sign anyone in (`authenticate`), so they need ending
+        # only once the change is saved: a refused attempt (disabling oneself) ends nobody's session.
+        written = self.core.disable_user(caller.actor, user_id)
+        self.signin.revoke_all(user_id, self.clock())
+        return written
 
     def enable_user(self, caller: Caller, user_id: UUID) -> Written:
         self._user_action(caller, Action.USER_MANAGE, user_id)

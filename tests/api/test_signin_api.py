@@ -171,8 +171,12 @@ def test_a_disabled_user_cannot_sign_in_and_an_enabled_one_can_again(client: Act
 def test_an_admin_cannot_disable_themselves(client: ActingClient) -> None:
     admin = next(u for u in client.get("/users").json()["items"] if u["username"] == "admin")
 
-    body = problem(client.post(f"/users/{admin['id']}/disable"), 409)
+    token = token_of(client, "admin", ADMIN_PASSWORD)
+    signed = {"Authorization": f"Bearer {token}"}
+
+    body = problem(client.post(f"/users/{admin['id']}/disable", headers=signed), 409)
     assert body["rule"] == "self_disable"
+    assert client.get("/auth/me", headers=signed).status_code == 200  # the refusal ended none of their sessions
 
 
 def test_changing_ones_own_password_needs_the_current_one(client: ActingClient) -> None:
