@@ -137,8 +137,17 @@ def test_a_returned_plan_shows_the_leads_note_to_the_officer(new_page: Any, worl
     said = officer.locator(".last-decision").inner_text()
     assert "退回了帮扶计划" in said and "请为第一个目标也定一个复核日期。" in said
     assert _case(world, case_id)["pending_plan"] is None
-    # the form starts from the goals in force (none) and holds the returned text no more: it is typed afresh
-    assert officer.get_by_role("group", name="第 1 个目标").get_by_label("目标").input_value() == ""
+    # the form starts again from the plan returned, to be put right and sent again
+    first = officer.get_by_role("group", name="第 1 个目标")
+    assert first.get_by_label("目标").input_value() == "每天按时到校"
+    first.get_by_label("复核日期").fill("2030-02-01")
+    officer.get_by_role("button", name="提交审批").click()
+    assert "帮扶计划已提交" in _flash(officer)
+    goals = _case(world, case_id)["pending_plan"]["goals"]
+    assert [(g["text"], g["review_on"]) for g in goals] == [
+        ("每天按时到校", "2030-02-01"),
+        ("每周家访一次", "2030-03-01"),
+    ]
 
 
 def test_a_plan_changed_meanwhile_shows_what_changed_and_keeps_the_typed_goals(new_page: Any, world: World) -> None:
@@ -246,3 +255,48 @@ def test_a_closure_is_submitted_and_approved_and_a_stale_one_is_refused_in_chine
     assert_accessible(lead)
     case = _case(world, case_id)
     assert case["status"] == "closed" and case["outcome"] == "已由祖母照看，恢复正常上学。"
+
+
+def test_a_lead_is_not_offered_to_approve_their_own_submission_and_others_find_no_such_page(
+    new_page: Any, world: World
+) -> None:
+    case_id = _new_case(world, "钱小北")
+    ok(world.api("lead").post(f"/cases/{case_id}/closure", json={"outcome": "已复学", "notes": ""}))
+    lead = new_page(locale="en-GB")
+    sign_in(lead, world.usernames["lead"])
+    lead.goto(f"/ui/cases/{case_id}/closure")
+    assert lead.locator("h1").inner_text() == "Closing the case"
+    assert "another lead of the station must approve it" in lead.locator("main").inner_text()
+    assert lead.get_by_role("button", name="Approve the closure").count() == 0
+    assert_accessible(lead)
+
+    mentor = new_page()
+    sign_in(mentor, world.usernames["mentor"])
+    answer = mentor.goto(f"/ui/cases/{case_id}/plan")
+    assert answer is not None and answer.status == 404
+    assert "回到课堂" not in mentor.locator("main").inner_text()
+    assert mentor.locator("h1").inner_text() != "帮扶计划"
+
+
+def test_a_declined_transfer_sends_the_receiver_home_and_tells_the_sender_why(new_page: Any, world: World) -> None:
+    case_id = _new_case(world, "冯小西")
+    request = {"to_station_id": world.ids["receiving"], "reason": "家庭搬到北关。"}
+    ok(world.api("officer").post(f"/cases/{case_id}/transfer-requests", json=request))
+    receiver = new_page()
+    sign_in(receiver, world.usernames["receiver"])
+    receiver.goto(f"/ui/cases/{case_id}/transfer")
+    receiver.get_by_role("button", name="拒绝移交").click()  # a decline needs its reason
+    assert receiver.get_by_label("说明").get_attribute("aria-invalid") == "true"
+    receiver.get_by_label("说明").fill("经核实，家庭仍住在城关。")
+    receiver.get_by_role("button", name="拒绝移交").click()
+    assert receiver.url.endswith("/?done=decisions.transfer_decline")
+    assert "已拒绝移交" in _flash(receiver)
+    case = _case(world, case_id)
+    assert case["station_id"] == world.ids["station"] and case["pending_transfer"] is None
+
+    officer = new_page()
+    sign_in(officer, world.usernames["officer"])
+    officer.goto(f"/ui/cases/{case_id}/transfer")
+    said = officer.locator(".last-decision").inner_text()
+    assert "拒绝了移交申请" in said and "经核实，家庭仍住在城关。" in said
+    assert officer.get_by_role("button", name="提交移交申请").count() == 1  # it may be asked again

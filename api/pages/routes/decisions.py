@@ -94,7 +94,6 @@ def _href(case_id: UUID, page: str) -> str:
 def _page(
     visit: Visit, case_id: UUID, page: str, failed: dict[str, Attempt] | None = None, status: int = 200
 ) -> Response:
-    assert visit.caller is not None
     case = visit.front.get_case(_caller(visit), case_id, version=None, as_of=None)
     forms = {name: (failed or {}).get(name) or Attempt() for name in FORMS[page]}
     context: dict[str, Any] = {
@@ -105,7 +104,7 @@ def _page(
         "last": _last_decision(visit, case, DECISIONS[page]),
     }
     if page == "plan":
-        context["rows"] = _plan_rows(case, forms["submit"])
+        context["rows"] = _plan_rows(case, forms["submit"], context["last"])
         context["statuses"] = [
             (status.value, visit.words.gettext(f"enum.PlanGoalStatus.{status.value}")) for status in PlanGoalStatus
         ]
@@ -122,9 +121,9 @@ def _page(
 
 
 def _last_decision(visit: Visit, case: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any] | None:
-    """The latest decision of this page's kind, unless a newer submission waits: who, when, what, the note.
+    """The latest decision of this page's kind, unless a newer submission waits: who, when, what, the
+    note, and what was submitted (a returned plan's goals, to start again from).
     None also when the visitor may read the case but not its history (a receiving lead)."""
-    assert visit.caller is not None
     try:
         found = visit.front.history(
             _caller(visit),
@@ -135,16 +134,21 @@ def _last_decision(visit: Visit, case: dict[str, Any], kinds: tuple[str, ...]) -
         )
     except (Forbidden, NotFound):
         return None
-    latest = None
+    latest: dict[str, Any] | None = None
+    submitted: dict[str, Any] = {}
     for event in found["events"]:
         kind = event["event_type"].rsplit(".", 1)[-1]
+        data = event.get("data") or {}
+        if kind == kinds[0]:
+            submitted = data.get("submission") or {}
         if kind in kinds:
-            latest = event | {"kind": kind, "note": (event.get("data") or {}).get("note") or ""}
+            latest = event | {"kind": kind, "note": data.get("note") or "", "submitted": submitted}
     return latest if latest is not None and latest["kind"] != kinds[0] else None
 
 
-def _plan_rows(case: dict[str, Any], typed: Attempt) -> list[dict[str, str]]:
-    """The plan form's goal rows: as typed, or the goals waiting (else in force) and a few empty rows."""
+def _plan_rows(case: dict[str, Any], typed: Attempt, last: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The plan form's goal rows: as typed, or else the goals waiting, just returned or in force,
+    and a few empty rows."""
     if typed.values:
         numbers = sorted(int(found[1]) for name in typed.values if (found := _GOAL_ROW.match(name)))
         count = min(max(numbers, default=-1) + 1, MOST_ROWS)
@@ -156,8 +160,12 @@ def _plan_rows(case: dict[str, Any], typed: Attempt) -> list[dict[str, str]]:
             }
             for n in range(count)
         ]
-    pending = case["pending_plan"]
-    start = pending["goals"] if pending else [goal | {"text": goal["goal"]} for goal in case["plan_goals"]]
+    if case["pending_plan"]:
+        start = case["pending_plan"]["goals"]
+    elif last is not None and last["kind"] == "PlanReturned":
+        start = last["submitted"].get("goals") or []
+    else:
+        start = [goal | {"text": goal["goal"]} for goal in case["plan_goals"]]
     rows = [{"goal": goal["text"], "status": goal["status"], "review_on": goal["review_on"] or ""} for goal in start]
     blank = max(BLANK_ROWS, FEWEST_ROWS - len(rows))
     return (rows + [{"goal": "", "status": "open", "review_on": ""}] * blank)[:MOST_ROWS]
