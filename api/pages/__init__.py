@@ -9,13 +9,14 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages.i18n import Dictionary
 from api.pages.nav import nav_links, page_href
-from api.pages.routes import admin, audit, cases, coordination, decisions, home, mentoring, referrals
+from api.pages.routes import admin, audit, case_forms, cases, coordination, decisions, home, mentoring, referrals
 from api.pages.web import make_environment
 from infrastructure.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 # decisions before cases: `/ui/cases/{id}/plan` is more specific than anything of the case page's
-ROUTERS = tuple(area.router for area in (home, decisions, cases, mentoring, referrals, coordination, audit, admin))
+AREAS = (home, decisions, cases, case_forms, mentoring, referrals, coordination, audit, admin)
+ROUTERS = tuple(area.router for area in AREAS)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
