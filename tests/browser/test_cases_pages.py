@@ -220,3 +220,30 @@ def test_an_auditor_reads_the_case_without_the_forms(new_page: Any, world: World
     assert "立案" in page.locator("#timeline").locator("..").inner_text()
     page.goto(f"/ui/cases/{world.ids['case']}/intervention")
     assert page.locator("h1").inner_text() == "无权进行此操作"
+
+
+def test_the_receiving_lead_reads_a_case_waiting_for_them_and_a_sealed_case_is_not_found(
+    new_page: Any, world: World
+) -> None:
+    moving = _open_by_api(world, "钱小军", "2011-09-10")
+    ok(
+        world.api("officer").post(
+            f"/cases/{moving}/transfer-requests", json={"to_station_id": world.ids["receiving"], "reason": "已搬家"}
+        )
+    )
+    page = new_page()
+    sign_in(page, world.usernames["receiver"])
+    page.goto(f"/ui/cases/{moving}")
+    assert page.locator("h1").inner_text() == "钱小军的个案"
+    assert "已搬家" in page.locator("#transfer").locator("..").inner_text()
+    answer = page.get_by_role("link", name="查看并处理移交申请")
+    assert answer.get_attribute("href") == f"/ui/cases/{moving}/transfer"
+    assert page.get_by_role("link", name="记录帮扶措施").count() == 0
+    assert_accessible(page)
+
+    sealed = _open_by_api(world, "孙小燕", "2010-02-03")
+    ok(world.api("lead").post(f"/cases/{sealed}/seal", json={"reason": "依法封存", "legal_basis": "刑事诉讼法第286条"}))
+    officer = new_page()
+    sign_in(officer, world.usernames["officer"])
+    officer.goto(f"/ui/cases/{sealed}")
+    assert officer.locator("h1").inner_text() == "找不到该记录"

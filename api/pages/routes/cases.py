@@ -229,7 +229,10 @@ def case_page(
         cursor=None,
         consistent_with=None,
     )
-    timeline = visit.front.case_timeline(caller, case_id, after_position=after_position, limit=TIMELINE_PAGE)
+    try:
+        timeline = visit.front.case_timeline(caller, case_id, after_position=after_position, limit=TIMELINE_PAGE)
+    except (Forbidden, NotFound):  # a receiving lead reads the case, not its history
+        timeline = None
     return visit.render(
         "cases/case.html",
         case=case,
@@ -239,8 +242,8 @@ def case_page(
         may=may,
         pairs=pairs["items"],
         referrals=referrals["items"],
-        timeline=timeline["events"],
-        next_position=timeline["next_after_position"],
+        timeline=timeline["events"] if timeline else None,
+        next_position=timeline["next_after_position"] if timeline else None,
         after_position=after_position,
         warned=warned,
         similar=[value for value in (similar or [])[:10] if _is_uuid(value)],
