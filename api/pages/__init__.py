@@ -15,6 +15,7 @@ from api.pages.routes import (
     admin_places,
     admin_volunteers,
     audit,
+    case_forms,
     cases,
     coordination,
     decisions,
@@ -27,22 +28,21 @@ from infrastructure.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 # decisions before cases: `/ui/cases/{id}/plan` is more specific than anything of the case page's
-ROUTERS = tuple(
-    area.router
-    for area in (
-        home,
-        decisions,
-        cases,
-        mentoring,
-        referrals,
-        coordination,
-        audit,
-        admin,
-        admin_people,
-        admin_places,
-        admin_volunteers,
-    )
+AREAS = (
+    home,
+    decisions,
+    cases,
+    case_forms,
+    mentoring,
+    referrals,
+    coordination,
+    audit,
+    admin,
+    admin_people,
+    admin_places,
+    admin_volunteers,
 )
+ROUTERS = tuple(area.router for area in AREAS)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
