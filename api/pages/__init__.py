@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.pages.i18n import Dictionary
-from api.pages.nav import nav_links, page_href
+from api.pages.nav import nav_links, page_href, task_href
 from api.pages.routes import (
     admin,
     admin_people,
@@ -48,7 +48,7 @@ ROUTERS = tuple(area.router for area in AREAS)
 def install(app: FastAPI, settings: Settings) -> None:
     """Serve the pages and their static files from `app`."""
     environment = make_environment()
-    environment.globals.update(nav_links=nav_links, page_href=page_href)
+    environment.globals.update(nav_links=nav_links, page_href=page_href, task_href=task_href)
     app.state.page_environment = environment
     app.state.page_dictionary = Dictionary(settings.time_zone)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -27,6 +27,21 @@ def nav_links(role: str | None) -> list[tuple[str, str]]:
     return NAVIGATION.get(role or "", [])
 
 
+# The page where a task of the work list is done, when it is not the record's own page.
+TASK_PAGES = {
+    "plan_to_approve": "/plan",
+    "goal_review_due": "/plan",
+    "closure_to_approve": "/closure",
+    "transfer_to_answer": "/transfer",
+    "session_due": "/session",
+}
+
+
 def page_href(api_href: str) -> str:
     """The page showing a record the API names by its path (`/cases/…` is shown at `/ui/cases/…`)."""
     return "/ui" + api_href if api_href.startswith("/") else "/"
+
+
+def task_href(task: dict[str, object]) -> str:
+    """Where a task of the work list is done: the plan to approve, the session to log, the referral to answer."""
+    return page_href(str(task.get("href", ""))) + TASK_PAGES.get(str(task.get("kind")), "")

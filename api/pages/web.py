@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -235,7 +236,7 @@ class PageRoute(APIRoute):
                 return response
             except FormRefused as refused:
                 return _trouble(request, refused.reason, refused.status)
-            except NotFound:
+            except (NotFound, RequestValidationError):  # a malformed id in the address is no such record
                 return _trouble(request, "not_found", 404)
             except Forbidden:
                 return _trouble(request, "forbidden", 403)

@@ -137,3 +137,10 @@ def test_an_unknown_page_is_a_page_not_json(browser: TestClient) -> None:
         assert answer.status_code == 404
         assert "text/html" in answer.headers["content-type"]
         assert "找不到" in answer.text
+
+
+def test_a_malformed_id_in_a_page_address_is_the_not_found_page(browser: TestClient) -> None:
+    _signed_in(browser)
+    answer = browser.get("/ui/cases/not-a-uuid")
+    assert answer.status_code == 404
+    assert "text/html" in answer.headers["content-type"]

@@ -28,9 +28,12 @@ def _case(world: World, case_id: str, role: str = "officer") -> dict[str, Any]:
     return ok(world.api(role).get(f"/cases/{case_id}"))
 
 
+TASK_PAGES = {"plan_to_approve": "plan", "closure_to_approve": "closure", "transfer_to_answer": "transfer"}
+
+
 def _task_link(page: Any, kind: str, case_id: str, *, present: bool = True) -> Any:
     """The work list's link to this case's task of `kind`, once the work list shows it (or no longer does)."""
-    link = page.locator(f".task-{kind} a[href='/ui/cases/{case_id}']")
+    link = page.locator(f".task-{kind} a[href='/ui/cases/{case_id}/{TASK_PAGES[kind]}']")
     for _ in range(40):
         page.goto("/")
         if (link.count() == 1) is present:
@@ -49,9 +52,8 @@ def test_the_lead_finds_the_waiting_plan_on_the_work_list_and_approves_it(new_pa
     page = new_page()
     sign_in(page, world.usernames["lead"])
     link = _task_link(page, "plan_to_approve", case_id)
-    link.click()  # the task opens the case; its plan is one step on
-    assert page.url.endswith(f"/ui/cases/{case_id}")
-    page.goto(f"/ui/cases/{case_id}/plan")
+    link.click()  # the task opens the plan waiting for approval
+    assert page.url.endswith(f"/ui/cases/{case_id}/plan")
     assert page.locator("h1").inner_text() == "帮扶计划"
     waiting = page.locator("section", has=page.get_by_role("heading", name="待审批的计划"))
     assert "回到课堂" in waiting.inner_text() and world.usernames["officer"] in waiting.inner_text()
@@ -75,7 +77,6 @@ def test_the_lead_finds_the_waiting_plan_on_the_work_list_and_approves_it(new_pa
     assert "帮扶计划已提交" in _flash(officer)
 
     _task_link(page, "plan_to_approve", case_id).click()
-    page.goto(f"/ui/cases/{case_id}/plan")
     page.get_by_label("说明").fill("同意，三个月后复核。")
     page.get_by_role("button", name="批准计划").click()
     assert page.url.endswith(f"/ui/cases/{case_id}/plan?done=decisions.plan_approve")
@@ -206,7 +207,7 @@ def test_the_receiving_lead_accepts_a_transfer_from_the_work_list(new_page: Any,
     sign_in(receiver, world.usernames["receiver"])
     link = _task_link(receiver, "transfer_to_answer", case_id)
     link.click()
-    receiver.goto(f"/ui/cases/{case_id}/transfer")
+    assert receiver.url.endswith(f"/ui/cases/{case_id}/transfer")
     assert "孩子转学到北关小学" in receiver.locator("main").inner_text()
     assert receiver.get_by_role("button", name="撤回移交申请").count() == 0
     assert_accessible(receiver)
