@@ -11,7 +11,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 _axe = Axe()
 
 # Controls a finger or an unsteady hand must hit: every button, field and navigation link.
-TARGETS = "button, input:not([type=hidden]), select, textarea, nav a, .card .title a, .actions a"
+TARGETS = "button, input:not([type=hidden]), select, textarea, summary, nav a, .card .title a, .actions a"
 
 _SMALL_TARGETS = """
 (selector) => [...document.querySelectorAll(selector)]
