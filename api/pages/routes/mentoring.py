@@ -7,14 +7,19 @@ case, and pause, resume or close a pair.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.datastructures import FormData
 
-from api.pages.forms import Attempt, attempt, read_form
+from api.pages.errors import Shown
+from api.pages.forms import Attempt, read_form
+from api.pages.routes.submitting import case_of, form_state, submitted
 from api.pages.web import Form, PageRoute, SignedIn, Visit, text
 from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
 from application.access.policy import Action, grant
@@ -37,7 +42,10 @@ def _may(visit: Visit, action: Action) -> bool:
 
 
 def _today(visit: Visit) -> str:
-    return datetime.now(visit.words.zone).date().isoformat()
+    """Today for a form's date: the district's, but never past the UTC date the domain checks
+    "not in the future" against (early morning in Shanghai is still yesterday in UTC)."""
+    now = datetime.now(timezone.utc)
+    return min(now.astimezone(visit.words.zone).date(), now.date()).isoformat()
 
 
 def _pair(visit: Visit, pair_id: UUID) -> dict[str, Any]:
@@ -128,11 +136,9 @@ def _match_form(visit: Visit, case_id: UUID, values: dict[str, str], again: Atte
     )
     return visit.render(
         "mentoring/match.html",
-        status=again.status if again else 200,
         case=case,
         volunteers=[(v["id"], v["display_name"]) for v in volunteers["items"]],
-        values=again.values if again else values,
-        errors=again.errors if again else [],
+        **form_state(again, values),
     )
 
 
@@ -148,22 +154,17 @@ def match_page(visit: SignedIn, case_id: UUID) -> Response:
 
 @router.post("/ui/pairs/new")
 def match(visit: SignedIn, form: Form) -> Response:
-    assert visit.caller is not None
-    body = read_form(visit, form, ("case_id", "volunteer_id", "goals", "started_on"), lines=("goals",))
-    result = attempt(
+    caller = visit.caller
+    assert caller is not None
+    return submitted(
         visit,
         form,
-        body,
+        read_form(visit, form, ("case_id", "volunteer_id", "goals", "started_on"), lines=("goals",)),
         MatchPair,
-        lambda fields, _: visit.front.match_pair(visit.caller, **fields),  # type: ignore[arg-type]
+        lambda fields, _: visit.front.match_pair(caller, **fields),
+        then=lambda written: f"/ui/pairs/{written.id}?done=mentoring.pair_matched",
+        again=lambda result: _match_form(visit, case_of(form), {}, result),
     )
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/pairs/{result.id}?done=mentoring.pair_matched")
-    try:
-        case_id = UUID(text(form, "case_id"))
-    except ValueError:
-        raise NotFound("no such case") from None
-    return _match_form(visit, case_id, {}, result)
 
 
 # -- the pair
@@ -177,7 +178,6 @@ def _pair_page(visit: Visit, pair_id: UUID, again: Attempt | None = None) -> Res
         volunteer = visit.front.get_volunteer(visit.caller, UUID(pair["volunteer_id"]), version=None, as_of=None)
     return visit.render(
         "mentoring/pair.html",
-        status=again.status if again else 200,
         pair=pair,
         youth=_youth_name(visit, pair),
         volunteer=volunteer,
@@ -188,9 +188,7 @@ def _pair_page(visit: Visit, pair_id: UUID, again: Attempt | None = None) -> Res
         may_goal=_may(visit, Action.PAIR_LOG) and pair["status"] != PairStatus.CLOSED.value,
         may_manage=_may(visit, Action.PAIR_MANAGE) and pair["status"] != PairStatus.CLOSED.value,
         may_read_case=_may(visit, Action.CASE_READ),
-        values=again.values if again else {},
-        errors=again.errors if again else [],
-        conflict=again.conflict if again else None,
+        **form_state(again, None),
     )
 
 
@@ -199,52 +197,88 @@ def pair_page(pair_id: UUID, visit: SignedIn) -> Response:
     return _pair_page(visit, pair_id)
 
 
+def _on_pair(
+    visit: Visit,
+    form: FormData,
+    pair_id: UUID,
+    body: dict[str, Any],
+    model: type[BaseModel] | None,
+    command: Callable[[dict[str, Any], int | None], Written],
+    done: str,
+    again: Callable[[Attempt], Response],
+) -> Response:
+    """Run one of the pair's commands from its form: back to the pair saying `done`, or the form again."""
+    return submitted(
+        visit,
+        form,
+        body,
+        model,
+        command,
+        then=lambda _: f"/ui/pairs/{pair_id}?done=mentoring.{done}",
+        again=again,
+        record=("pair", pair_id),
+    )
+
+
 @router.post("/ui/pairs/{pair_id}/status")
 def change_status(pair_id: UUID, visit: SignedIn, form: Form) -> Response:
     """Pause, resume or close the pair (station staff); pausing and closing give a reason."""
     caller = visit.caller
     assert caller is not None
     front, action = visit.front, text(form, "action")
+
+    def again(result: Attempt) -> Response:
+        return _pair_page(visit, pair_id, result)
+
+    def resume(_: dict[str, Any], version: int | None) -> Written:
+        return front.resume_pair(caller, pair_id, expected_version=version)
+
     if action == "resume":
-        result = attempt(
-            visit,
-            form,
-            {},
-            None,
-            lambda _, v: front.resume_pair(caller, pair_id, expected_version=v),
-            record=("pair", pair_id),
-        )
-    elif action in ("pause", "close"):
-        command = front.pause_pair if action == "pause" else front.close_pair
-        result = attempt(
-            visit,
-            form,
-            read_form(visit, form, ("reason",)),
-            Reason,
-            lambda fields, v: command(caller, pair_id, reason=fields["reason"], expected_version=v),
-            record=("pair", pair_id),
-        )
-    else:
+        return _on_pair(visit, form, pair_id, {}, None, resume, "pair_resumed", again)
+    if action not in ("pause", "close"):
         raise NotFound("no such change of a pair")
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/pairs/{pair_id}?done=mentoring.pair_{action}d")
-    return _pair_page(visit, pair_id, result)
+    change = front.pause_pair if action == "pause" else front.close_pair
+    return _on_pair(
+        visit,
+        form,
+        pair_id,
+        read_form(visit, form, ("reason",)),
+        Reason,
+        lambda fields, v: change(caller, pair_id, reason=fields["reason"], expected_version=v),
+        f"pair_{action}d",
+        again,
+    )
 
 
 # -- logging a session
 
 
+# The session form names two fields in its own words: the shared labels fit other forms
+# ("progress" there is a percentage), so errors on them are said with the form's labels too.
+SESSION_LABELS = {"held_on": "mentoring.session.held_on", "progress": "mentoring.session.progress"}
+
+
+def _relabelled(visit: Visit, errors: list[Shown]) -> list[Shown]:
+    words = visit.words
+    return [
+        Shown(e.field, e.text.replace(words.gettext(f"field.{e.field}"), words.gettext(SESSION_LABELS[e.field])))
+        if e.field in SESSION_LABELS
+        else e
+        for e in errors
+    ]
+
+
 def _session_form(visit: Visit, pair_id: UUID, values: dict[str, str], again: Attempt | None = None) -> Response:
     pair = _pair(visit, pair_id)
+    state = form_state(again, values)
+    state["errors"] = _relabelled(visit, state["errors"])
     return visit.render(
         "mentoring/session.html",
-        status=again.status if again else 200,
         pair=pair,
         youth=_youth_name(visit, pair),
         modes=[m.value for m in SessionMode],
         progress=PROGRESS,
-        values=again.values if again else values,
-        errors=again.errors if again else [],
+        **state,
     )
 
 
@@ -257,17 +291,16 @@ def session_page(pair_id: UUID, visit: SignedIn) -> Response:
 def log_session(pair_id: UUID, visit: SignedIn, form: Form) -> Response:
     caller = visit.caller
     assert caller is not None
-    result = attempt(
+    return _on_pair(
         visit,
         form,
+        pair_id,
         read_form(visit, form, SESSION_FIELDS),
         SessionBody,
         lambda fields, v: visit.front.log_session(caller, pair_id, expected_version=v, **fields),
-        record=("pair", pair_id),
+        "session_logged",
+        lambda result: _session_form(visit, pair_id, {}, result),
     )
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/pairs/{pair_id}?done=mentoring.session_logged")
-    return _session_form(visit, pair_id, {}, result)
 
 
 # -- a goal's progress
@@ -280,15 +313,12 @@ def _goal_form(visit: Visit, pair_id: UUID, goal: str | None, again: Attempt | N
     values = {"goal": chosen["goal"], "status": chosen["status"], "version": str(pair["version"])} if chosen else {}
     return visit.render(
         "mentoring/goals.html",
-        status=again.status if again else 200,
         pair=pair,
         youth=_youth_name(visit, pair),
         goals=goals,
         chosen=chosen,
         statuses=[s.value for s in GoalStatus],
-        values=again.values if again else values,
-        errors=again.errors if again else [],
-        conflict=again.conflict if again else None,
+        **form_state(again, values),
     )
 
 
@@ -304,14 +334,13 @@ def goals_page(pair_id: UUID, visit: SignedIn, goal: int | None = None) -> Respo
 def update_goal(pair_id: UUID, visit: SignedIn, form: Form) -> Response:
     caller = visit.caller
     assert caller is not None
-    result = attempt(
+    return _on_pair(
         visit,
         form,
+        pair_id,
         read_form(visit, form, ("goal", "status", "note")),
         GoalProgressBody,
         lambda fields, v: visit.front.update_goal(caller, pair_id, expected_version=v, **fields),
-        record=("pair", pair_id),
+        "goal_updated",
+        lambda result: _goal_form(visit, pair_id, text(form, "goal"), result),
     )
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/pairs/{pair_id}?done=mentoring.goal_updated")
-    return _goal_form(visit, pair_id, text(form, "goal"), result)

@@ -8,6 +8,7 @@ station's referrals, make new ones and withdraw them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,12 +17,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.pages.forms import Attempt, attempt, read_form
-from api.pages.web import Form, PageRoute, SignedIn, Visit, text
+from api.pages.forms import Attempt, read_form
+from api.pages.routes.submitting import case_of, form_state, submitted
+from api.pages.web import Form, PageRoute, SignedIn, Visit
 from api.schemas import Completion, MakeReferral, ProgressNote, Reason
 from application.access.policy import Action, grant
+from application.access.principal import Caller
 from application.base import Written
 from application.errors import Forbidden, InvalidValue, NotFound
+from application.front import Front
 from application.views.lists import ReferralFilter
 from domain.referral import FINAL_STATUSES, ReferralStatus
 
@@ -89,12 +93,10 @@ def _new_form(visit: Visit, case_id: UUID, values: dict[str, str], again: Attemp
     found = visit.front.list_departments(caller, limit=DEPARTMENT_CHOICES, cursor=None, consistent_with=None)
     return visit.render(
         "referrals/new.html",
-        status=again.status if again else 200,
         case=case,
         departments=[(d["id"], d["name"]) for d in found["items"] if d["active"]],
         may_override=_may(visit, Action.REFERRAL_OVERRIDE_CONSENT),
-        values=again.values if again else values,
-        errors=again.errors if again else [],
+        **form_state(again, values),
     )
 
 
@@ -117,14 +119,15 @@ def make(visit: SignedIn, form: Form) -> Response:
         reason = override["reason"] if override else None
         return visit.front.make_referral(caller, consent_override=reason, **fields)
 
-    result = attempt(visit, form, read_form(visit, form, names), MakeReferral, command)
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/referrals/{result.id}?done=referrals.made")
-    try:
-        case_id = UUID(text(form, "case_id"))
-    except ValueError:
-        raise NotFound("no such case") from None
-    return _new_form(visit, case_id, {}, result)
+    return submitted(
+        visit,
+        form,
+        read_form(visit, form, names),
+        MakeReferral,
+        command,
+        then=lambda written: f"/ui/referrals/{written.id}?done=referrals.made",
+        again=lambda result: _new_form(visit, case_of(form), {}, result),
+    )
 
 
 # -- one referral and its commands
@@ -141,7 +144,6 @@ def _referral_page(visit: Visit, referral_id: UUID, again: Attempt | None = None
     is_open = ReferralStatus(state) not in FINAL_STATUSES
     return visit.render(
         "referrals/referral.html",
-        status=again.status if again else 200,
         referral=referral,
         department=department,
         station=station,
@@ -151,9 +153,7 @@ def _referral_page(visit: Visit, referral_id: UUID, again: Attempt | None = None
         may_complete=answers and state == ReferralStatus.ACCEPTED.value,
         may_withdraw=_may(visit, Action.REFERRAL_WITHDRAW) and is_open,
         may_read_case=_may(visit, Action.CASE_READ),
-        values=again.values if again else {},
-        errors=again.errors if again else [],
-        conflict=again.conflict if again else None,
+        **form_state(again, None),
     )
 
 
@@ -162,68 +162,63 @@ def referral_page(referral_id: UUID, visit: SignedIn) -> Response:
     return _referral_page(visit, referral_id)
 
 
-def _answer(
-    visit: Visit,
-    form: Any,
-    referral_id: UUID,
-    done: str,
-    model: type[BaseModel] | None,
-    names: tuple[str, ...],
-    command: Callable[[dict[str, Any], int | None], Written],
-) -> Response:
-    """Run one of the referral's commands from its form; back to the referral either way."""
-    body = read_form(visit, form, names)
-    result = attempt(visit, form, body, model, command, record=("referral", referral_id))
-    if isinstance(result, Written):
-        return visit.redirect(f"/ui/referrals/{referral_id}?done=referrals.{done}")
-    return _referral_page(visit, referral_id, result)
+@dataclass(frozen=True)
+class Command:
+    """One of the referral's commands as its form sends it: the fields, the API's model, the call."""
+
+    done: str
+    model: type[BaseModel] | None
+    names: tuple[str, ...]
+    run: Callable[[Front, Caller, UUID, dict[str, Any], int | None], Written]
 
 
-@router.post("/ui/referrals/{referral_id}/accept")
-def accept(referral_id: UUID, visit: SignedIn, form: Form) -> Response:
-    caller, front = visit.caller, visit.front
+COMMANDS = {
+    "accept": Command(
+        "accepted", None, (), lambda front, caller, r, _, v: front.accept_referral(caller, r, expected_version=v)
+    ),
+    "decline": Command(
+        "declined",
+        Reason,
+        ("reason",),
+        lambda front, caller, r, f, v: front.decline_referral(caller, r, reason=f["reason"], expected_version=v),
+    ),
+    "note": Command(
+        "noted",
+        ProgressNote,
+        ("note",),
+        lambda front, caller, r, f, v: front.note_referral_progress(caller, r, note=f["note"], expected_version=v),
+    ),
+    "complete": Command(
+        "completed",
+        Completion,
+        ("outcome",),
+        lambda front, caller, r, f, v: front.complete_referral(caller, r, outcome=f["outcome"], expected_version=v),
+    ),
+    "withdraw": Command(
+        "withdrawn",
+        Reason,
+        ("reason",),
+        lambda front, caller, r, f, v: front.withdraw_referral(caller, r, reason=f["reason"], expected_version=v),
+    ),
+}
+
+
+@router.post("/ui/referrals/{referral_id}/{name}")
+def answer(referral_id: UUID, name: str, visit: SignedIn, form: Form) -> Response:
+    """Accept, decline, note progress, complete (the department) or withdraw (the station); the
+    front door decides who may."""
+    caller = visit.caller
     assert caller is not None
-    return _answer(
-        visit, form, referral_id, "accepted", None, (),
-        lambda _, v: front.accept_referral(caller, referral_id, expected_version=v),
-    )  # fmt: skip
-
-
-@router.post("/ui/referrals/{referral_id}/decline")
-def decline(referral_id: UUID, visit: SignedIn, form: Form) -> Response:
-    caller, front = visit.caller, visit.front
-    assert caller is not None
-    return _answer(
-        visit, form, referral_id, "declined", Reason, ("reason",),
-        lambda f, v: front.decline_referral(caller, referral_id, reason=f["reason"], expected_version=v),
-    )  # fmt: skip
-
-
-@router.post("/ui/referrals/{referral_id}/note")
-def note(referral_id: UUID, visit: SignedIn, form: Form) -> Response:
-    caller, front = visit.caller, visit.front
-    assert caller is not None
-    return _answer(
-        visit, form, referral_id, "noted", ProgressNote, ("note",),
-        lambda f, v: front.note_referral_progress(caller, referral_id, note=f["note"], expected_version=v),
-    )  # fmt: skip
-
-
-@router.post("/ui/referrals/{referral_id}/complete")
-def complete(referral_id: UUID, visit: SignedIn, form: Form) -> Response:
-    caller, front = visit.caller, visit.front
-    assert caller is not None
-    return _answer(
-        visit, form, referral_id, "completed", Completion, ("outcome",),
-        lambda f, v: front.complete_referral(caller, referral_id, outcome=f["outcome"], expected_version=v),
-    )  # fmt: skip
-
-
-@router.post("/ui/referrals/{referral_id}/withdraw")
-def withdraw(referral_id: UUID, visit: SignedIn, form: Form) -> Response:
-    caller, front = visit.caller, visit.front
-    assert caller is not None
-    return _answer(
-        visit, form, referral_id, "withdrawn", Reason, ("reason",),
-        lambda f, v: front.withdraw_referral(caller, referral_id, reason=f["reason"], expected_version=v),
-    )  # fmt: skip
+    command = COMMANDS.get(name)
+    if command is None:
+        raise NotFound("no such command of a referral")
+    return submitted(
+        visit,
+        form,
+        read_form(visit, form, command.names),
+        command.model,
+        lambda fields, version: command.run(visit.front, caller, referral_id, fields, version),
+        then=lambda _: f"/ui/referrals/{referral_id}?done=referrals.{command.done}",
+        again=lambda result: _referral_page(visit, referral_id, result),
+        record=("referral", referral_id),
+    )
