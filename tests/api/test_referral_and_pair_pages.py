@@ -96,3 +96,44 @@ def test_pages_a_role_may_not_use_answer_with_a_page_saying_so(client: ActingCli
     assert mine.status_code == 200
     assert "暂停结对" not in mine.text  # pausing and closing are for station staff
     assert "记录一次帮教" in mine.text
+
+
+def test_a_pause_sent_over_a_newer_pair_shows_what_changed_and_keeps_the_typed_reason(client: ActingClient) -> None:
+    pair = create_pair(client)
+    station = ok(client.get(f"/cases/{pair['case_id']}"))["station_id"]
+    token = _signed_in(client, "station_lead", station)
+    loaded = client.get(f"/ui/pairs/{pair['id']}")
+    assert f'name="version" value="{pair["version"]}"' in loaded.text
+    goal = pair["goals"][0]["goal"]
+    ok(client.post(f"/pairs/{pair['id']}/goal-progress", json={"goal": goal, "status": "dropped"}))
+
+    form = {"csrf": csrf_token(token), "version": str(pair["version"]), "action": "pause", "reason": "孩子住院一个月。"}
+    answer = client.post(f"/ui/pairs/{pair['id']}/status", data=form)
+    assert answer.status_code == 409
+    assert 'id="conflict-title"' in answer.text and "dropped" in answer.text
+    assert "孩子住院一个月。" in answer.text
+    assert ok(client.get(f"/pairs/{pair['id']}"))["status"] == "active"
+
+
+def test_a_mentors_goal_form_carries_no_version_so_it_never_asks_for_history_they_may_not_read(
+    client: ActingClient,
+) -> None:
+    pair = create_pair(client)
+    token = _signed_in(client, "mentor", pair["volunteer_id"])
+    assert 'name="version"' not in client.get(f"/ui/pairs/{pair['id']}/goals", params={"goal": 0}).text
+    goal = pair["goals"][0]["goal"]
+    ok(client.post(f"/pairs/{pair['id']}/goal-progress", json={"goal": goal, "status": "dropped"}))
+
+    form = {"csrf": csrf_token(token), "goal": goal, "status": "achieved", "note": "读完了整本书。"}
+    answer = client.post(f"/ui/pairs/{pair['id']}/goals", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    assert ok(client.get(f"/pairs/{pair['id']}"))["goals"][0]["status"] == "achieved"
+
+
+def test_the_pair_page_speaks_english_to_an_english_reader(client: ActingClient) -> None:
+    pair = create_pair(client)
+    _signed_in(client, "mentor", pair["volunteer_id"])
+    page = client.get(f"/ui/pairs/{pair['id']}", headers={"Accept-Language": "en-GB"})
+    assert "Log a session" in page.text and "Zhang Xiaoming" in page.text
+    session = client.get(f"/ui/pairs/{pair['id']}/session", headers={"Accept-Language": "en-GB"})
+    assert "Save this session" in session.text and "3: a little progress" in session.text

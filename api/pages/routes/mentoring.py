@@ -41,6 +41,12 @@ def _may(visit: Visit, action: Action) -> bool:
     return grant(visit.principal.role, action) is not None
 
 
+# A form that changes a record carries the version it was loaded at, so a save over someone
+# else's change shows what they changed (read from the record's history). Roles that may not read
+# that history (a mentor, a department officer) send no version: their change applies, as an
+# append-only form's does, and the domain's own rules still refuse what no longer fits.
+
+
 def _today(visit: Visit) -> str:
     """Today for a form's date: the district's, but never past the UTC date the domain checks
     "not in the future" against (early morning in Shanghai is still yesterday in UTC)."""
@@ -310,7 +316,7 @@ def _goal_form(visit: Visit, pair_id: UUID, goal: str | None, again: Attempt | N
     pair = _pair(visit, pair_id)
     goals = _goals(pair)
     chosen = next((g for g in goals if g["goal"] == goal), None)
-    values = {"goal": chosen["goal"], "status": chosen["status"], "version": str(pair["version"])} if chosen else {}
+    values = {"goal": chosen["goal"], "status": chosen["status"]} if chosen else {}
     return visit.render(
         "mentoring/goals.html",
         pair=pair,
@@ -318,6 +324,7 @@ def _goal_form(visit: Visit, pair_id: UUID, goal: str | None, again: Attempt | N
         goals=goals,
         chosen=chosen,
         statuses=[s.value for s in GoalStatus],
+        versioned=_may(visit, Action.PAIR_HISTORY),
         **form_state(again, values),
     )
 

@@ -153,6 +153,7 @@ def _referral_page(visit: Visit, referral_id: UUID, again: Attempt | None = None
         may_complete=answers and state == ReferralStatus.ACCEPTED.value,
         may_withdraw=_may(visit, Action.REFERRAL_WITHDRAW) and is_open,
         may_read_case=_may(visit, Action.CASE_READ),
+        versioned=_may(visit, Action.REFERRAL_HISTORY),  # why: the note above `_today` in mentoring.py
         **form_state(again, None),
     )
 
