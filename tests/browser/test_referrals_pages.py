@@ -4,6 +4,7 @@ nothing typed lost) and withdraw it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.browser.accessibility import assert_accessible
@@ -11,8 +12,19 @@ from tests.browser.conftest import sign_in
 from tests.browser.world import World, ok
 
 
+def _listed(world: World, role: str, referral_id: str, status: str) -> None:
+    """Wait until the lists (read from a view, a moment behind) show the referral in `status`."""
+    for _ in range(50):
+        found = ok(world.api(role).get("/referrals", params={"status": status}))["items"]
+        if any(item["id"] == referral_id for item in found):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the referral list never showed {referral_id} as {status}")
+
+
 def test_the_department_finds_the_referral_waiting_accepts_notes_and_completes_it(new_page: Any, world: World) -> None:
     referral_id = world.ids["referral"]
+    _listed(world, "department", referral_id, "pending")
     page = new_page()
     sign_in(page, world.usernames["department"])
     page.get_by_role("link", name="转给我们的转介").click()
@@ -95,6 +107,7 @@ def test_an_officer_makes_a_referral_told_plainly_when_consent_is_missing_then_w
     withdrawn = ok(world.api("officer").get(f"/referrals/{referral_id}"))
     assert withdrawn["status"] == "withdrawn"
 
+    _listed(world, "officer", referral_id, "withdrawn")
     page.goto("/ui/referrals")
     assert page.locator("h1").inner_text() == "转介"
     assert_accessible(page)
