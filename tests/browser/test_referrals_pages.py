@@ -85,6 +85,7 @@ def test_an_officer_makes_a_referral_told_plainly_when_consent_is_missing_then_w
     page.get_by_role("button", name="发出转介").click()
 
     assert "需要监护人同意" in page.get_by_role("alert").inner_text()  # no consent covers civil affairs
+    assert "没有覆盖这个部门的监护人同意" in page.locator(".notice").inner_text()
     assert page.get_by_label("所需服务").input_value() == "临时生活救助"
     assert page.get_by_label("理由").input_value() == "父亲外出务工，家中断粮。"
     assert_accessible(page)

@@ -91,12 +91,15 @@ def _new_form(visit: Visit, case_id: UUID, values: dict[str, str], again: Attemp
     assert caller is not None
     case = visit.front.get_case(caller, case_id, version=None, as_of=None)
     found = visit.front.list_departments(caller, limit=DEPARTMENT_CHOICES, cursor=None, consistent_with=None)
+    state = form_state(again, values)
+    refused = visit.words.gettext("error.consent_required")
     return visit.render(
         "referrals/new.html",
         case=case,
         departments=[(d["id"], d["name"]) for d in found["items"] if d["active"]],
         may_override=_may(visit, Action.REFERRAL_OVERRIDE_CONSENT),
-        **form_state(again, values),
+        consent_missing=any(error.text == refused for error in state["errors"]),
+        **state,
     )
 
 
