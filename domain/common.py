@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 
 
@@ -70,14 +70,19 @@ def require_text(value: str, field: str) -> str:
     return stripped
 
 
+# A date carries no time zone: it is in the future only once it is later than today's date in
+# every zone (the earliest is UTC+14), so a district east of UTC may date work by its own today.
+LATEST_ZONE = timedelta(hours=14)
+
+
 def require_not_future(moment: date | datetime, now: datetime, field: str) -> None:
-    """Refuse a date or time later than `now` (dates compare with today's date)."""
+    """Refuse a date or time later than `now` (a date: later than today's date anywhere)."""
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
             raise InvalidValue(f"{field} needs a UTC offset", rule="naive_datetime", field=field)
         later = moment > now
     else:
-        later = moment > now.date()
+        later = moment > (now.astimezone(timezone.utc) + LATEST_ZONE).date()
     if later:
         raise InvalidValue(f"{field} is in the future", rule="dated_in_future", field=field)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
@@ -153,3 +154,27 @@ def _conflict(visit: Visit, record: tuple[str, UUID] | None, stale: StaleVersion
     except Forbidden:  # a role that may change a record but not read its history is told only that it changed
         return Conflict(stale.expected, stale.current, [], False)
     return Conflict(stale.expected, stale.current, found["events"], found["next_after_version"] is not None)
+
+
+def submitted(
+    visit: Visit,
+    form: FormData,
+    body: dict[str, Any],
+    model: type[BaseModel] | None,
+    command: Callable[[dict[str, Any], int | None], Written],
+    *,
+    then: Callable[[Written], str],
+    again: Callable[[Attempt], Response],
+    record: tuple[str, UUID] | None = None,
+) -> Response:
+    """Post-redirect-get: on success to `then(written)`, otherwise the form `again`, as typed."""
+    result = attempt(visit, form, body, model, command, record=record)
+    return visit.redirect(then(result)) if isinstance(result, Written) else again(result)
+
+
+def form_state(again: Attempt | None, values: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a page's form shows (and its status): as first loaded with `values`, or again as typed
+    with its errors and any conflict."""
+    if again is None:
+        return {"status": 200, "values": values or {}, "errors": [], "conflict": None}
+    return {"status": again.status, "values": again.values, "errors": again.errors, "conflict": again.conflict}

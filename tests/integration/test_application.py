@@ -204,7 +204,7 @@ def test_a_pair_logs_sessions_and_goal_progress(app: YouthCare) -> None:
     assert read["goals"] == [{"goal": "read", "status": "achieved"}]
     with pytest.raises(InvalidValue):
         app.log_session(
-            STAFF, pair.id, held_on=TODAY + timedelta(days=1), duration_minutes=5, mode="phone", notes="", progress=3
+            STAFF, pair.id, held_on=TODAY + timedelta(days=2), duration_minutes=5, mode="phone", notes="", progress=3
         )
 
 

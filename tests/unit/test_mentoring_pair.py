@@ -147,7 +147,7 @@ def test_a_session_on_the_edge_of_each_rule_is_accepted(changes: dict[str, Any])
 @pytest.mark.parametrize(
     ("changes", "error", "rule"),
     [
-        ({"held_on": utc_now().date() + timedelta(days=1)}, InvalidValue, "dated_in_future"),
+        ({"held_on": utc_now().date() + timedelta(days=2)}, InvalidValue, "dated_in_future"),
         ({"held_on": utc_now().date() - timedelta(days=91)}, RuleViolation, "before_backfill_window"),
         ({"progress": 0}, InvalidValue, "progress_out_of_range"),
         ({"progress": 6}, InvalidValue, "progress_out_of_range"),
@@ -264,3 +264,14 @@ def test_a_closed_pair_refuses_everything(command: Callable[[MentoringPair], Non
     assert caught.value.rule == rule
     assert pair.status is PairStatus.CLOSED
     assert pair.collect_events() == []
+
+
+def test_a_district_east_of_utc_may_date_a_session_by_its_own_today() -> None:
+    """02:00 on 6 March in Shanghai is still 5 March in UTC: the 6th is not in the future there."""
+    from domain.common import require_not_future
+
+    evening_in_utc = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
+    require_not_future(date(2026, 3, 6), evening_in_utc, "held_on")
+    with pytest.raises(InvalidValue) as caught:
+        require_not_future(date(2026, 3, 7), evening_in_utc, "held_on")  # tomorrow everywhere
+    assert caught.value.rule == "dated_in_future"

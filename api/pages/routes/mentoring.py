@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from api.pages.errors import Shown
-from api.pages.forms import Attempt, read_form
-from api.pages.routes.submitting import case_of, form_state, submitted
+from api.pages.forms import Attempt, form_state, read_form, submitted
+from api.pages.routes.submitting import case_of
 from api.pages.web import Form, PageRoute, SignedIn, Visit, text
 from api.schemas import GoalProgressBody, MatchPair, Reason, SessionBody
 from application.access.policy import Action, grant

@@ -17,8 +17,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.pages.forms import Attempt, read_form
-from api.pages.routes.submitting import case_of, form_state, submitted
+from api.pages.forms import Attempt, form_state, read_form, submitted
+from api.pages.routes.submitting import case_of
 from api.pages.web import Form, PageRoute, SignedIn, Visit
 from api.schemas import Completion, MakeReferral, ProgressNote, Reason
 from application.access.policy import Action, grant
