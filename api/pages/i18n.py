@@ -22,6 +22,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+Day = date  # inside `Words`, `date` names its method
 LOCALES = ("zh_CN", "en")  # the first is the default: the district reads Chinese first
 DEFAULT_LOCALE = LOCALES[0]
 CATALOGUES = Path(__file__).parent / "locales"
@@ -115,6 +116,10 @@ class Words:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
         return format_datetime(parsed, format="medium", tzinfo=self.zone, locale=self.babel_locale)
+
+    def today(self) -> Day:
+        """Today's date in the district (what a form's date field starts from)."""
+        return datetime.now(self.zone).date()
 
     def number(self, value: float | int | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.babel_locale)

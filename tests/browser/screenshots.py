@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, sign_in
@@ -45,6 +46,17 @@ def _page(browser: Any, base_url: str, viewport: dict[str, int], world: World, r
     return page
 
 
+def _photograph(page: Any, target: Path, tries: int = 3) -> None:
+    """Chromium now and then cannot capture a page on a busy machine: try again before giving up."""
+    for attempt in range(tries):
+        try:
+            page.screenshot(path=str(target))
+            return
+        except PlaywrightError:
+            if attempt == tries - 1:
+                raise
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -62,7 +74,7 @@ def main() -> None:
                         print(f"{path}: {answer.status if answer else 'no answer'}", file=sys.stderr)
                         sys.exit(1)
                     target = OUT / f"{name}-{width}.png"
-                    page.screenshot(path=str(target))
+                    _photograph(page, target)
                     print(target.relative_to(REPO))
                     page.context.close()
             browser.close()

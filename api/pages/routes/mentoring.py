@@ -8,7 +8,6 @@ case, and pause, resume or close a pair.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -45,13 +44,6 @@ def _may(visit: Visit, action: Action) -> bool:
 # else's change shows what they changed (read from the record's history). Roles that may not read
 # that history (a mentor, a department officer) send no version: their change applies, as an
 # append-only form's does, and the domain's own rules still refuse what no longer fits.
-
-
-def _today(visit: Visit) -> str:
-    """Today for a form's date: the district's, but never past the UTC date the domain checks
-    "not in the future" against (early morning in Shanghai is still yesterday in UTC)."""
-    now = datetime.now(timezone.utc)
-    return min(now.astimezone(visit.words.zone).date(), now.date()).isoformat()
 
 
 def _pair(visit: Visit, pair_id: UUID) -> dict[str, Any]:
@@ -155,7 +147,9 @@ def match_page(visit: SignedIn, case_id: UUID) -> Response:
     assert visit.caller is not None
     case = visit.front.get_case(visit.caller, case_id, version=None, as_of=None)
     goals = "\n".join(case.get("plan") or [])
-    return _match_form(visit, case_id, {"case_id": str(case_id), "goals": goals, "started_on": _today(visit)})
+    return _match_form(
+        visit, case_id, {"case_id": str(case_id), "goals": goals, "started_on": visit.words.today().isoformat()}
+    )
 
 
 @router.post("/ui/pairs/new")
@@ -290,7 +284,9 @@ def _session_form(visit: Visit, pair_id: UUID, values: dict[str, str], again: At
 
 @router.get("/ui/pairs/{pair_id}/session")
 def session_page(pair_id: UUID, visit: SignedIn) -> Response:
-    return _session_form(visit, pair_id, {"held_on": _today(visit), "mode": SessionMode.IN_PERSON.value})
+    return _session_form(
+        visit, pair_id, {"held_on": visit.words.today().isoformat(), "mode": SessionMode.IN_PERSON.value}
+    )
 
 
 @router.post("/ui/pairs/{pair_id}/session")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -40,10 +40,6 @@ OVERDUE_CHOICES = {"yes": True, "no": False}
 
 def _may(visit: Visit, action: Action) -> bool:
     return grant(visit.principal.role, action) is not None
-
-
-def _today(visit: Visit) -> date:
-    return datetime.now(visit.words.zone).date()
 
 
 # -- the list
@@ -107,7 +103,7 @@ def _new_form(visit: Visit, case_id: UUID, values: dict[str, str], again: Attemp
 def new_page(visit: SignedIn, case_id: UUID) -> Response:
     if not _may(visit, Action.REFERRAL_MAKE):
         raise Forbidden("referrals are made by station staff")
-    respond_by = (_today(visit) + timedelta(days=ANSWER_DAYS)).isoformat()
+    respond_by = (visit.words.today() + timedelta(days=ANSWER_DAYS)).isoformat()
     return _new_form(visit, case_id, {"case_id": str(case_id), "respond_by": respond_by})
 
 
@@ -150,13 +146,13 @@ def _referral_page(visit: Visit, referral_id: UUID, again: Attempt | None = None
         referral=referral,
         department=department,
         station=station,
-        overdue=state == PENDING and date.fromisoformat(referral["respond_by"]) < _today(visit),
+        overdue=state == PENDING and date.fromisoformat(referral["respond_by"]) < visit.words.today(),
         may_answer=answers and state == PENDING,
         may_note=answers and is_open,
         may_complete=answers and state == ReferralStatus.ACCEPTED.value,
         may_withdraw=_may(visit, Action.REFERRAL_WITHDRAW) and is_open,
         may_read_case=_may(visit, Action.CASE_READ),
-        versioned=_may(visit, Action.REFERRAL_HISTORY),  # why: the note above `_today` in mentoring.py
+        versioned=_may(visit, Action.REFERRAL_HISTORY),
         **form_state(again, None),
     )
 
