@@ -92,6 +92,19 @@ class Words:
     def has(self, key: str) -> bool:
         return key in self.messages
 
+    def field(self, path: str) -> str:
+        """A changed field's path (`youth.guardian_phone`, `interventions[2]`) in words where the
+        catalogue names its parts, each part otherwise as stored."""
+        said = []
+        for part in path.split("."):
+            name, bracket, index = part.partition("[")
+            key = f"field.{name}"
+            said.append(
+                (self.gettext(key) if self.has(key) else name)
+                + (f" {int(index.rstrip(']')) + 1}" if bracket and index.rstrip("]").isdigit() else "")
+            )
+        return " › ".join(said)
+
     def event(self, event_type: str) -> str:
         """An event's name (`case.PlanSubmitted`) in words, or as stored if the catalogue lacks it."""
         key = f"event.{event_type}"

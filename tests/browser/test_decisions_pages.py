@@ -163,7 +163,7 @@ def test_a_plan_changed_meanwhile_shows_what_changed_and_keeps_the_typed_goals(n
     officer.get_by_role("button", name="提交审批").click()
 
     conflict = officer.locator(".conflict")
-    assert "case_worker_id" in conflict.inner_text() and world.usernames["officer"] in conflict.inner_text()
+    assert "承办人" in conflict.inner_text() and world.usernames["officer"] in conflict.inner_text()
     assert "已被他人修改" in officer.get_by_role("alert").inner_text()
     assert officer.get_by_role("group", name="第 1 个目标").get_by_label("目标").input_value() == "戒掉网吧"
     assert officer.get_by_role("group", name="第 2 个目标").get_by_label("目标").input_value() == "和父亲每周谈一次"
