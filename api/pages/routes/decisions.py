@@ -77,7 +77,7 @@ def _powers(visit: Visit, case: dict[str, Any]) -> Powers:
         work=at_station and case["status"] == "open",
         lead=at_station and role == "station_lead",
         answer=role == "station_lead" and transfer is not None and scope == transfer["to_station_id"],
-        own_allowed=bool(getattr(visit.front, "allow_own_approval", False)),
+        own_allowed=visit.front.allow_own_approval,
         username=principal.username,
     )
 
