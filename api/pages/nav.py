@@ -12,7 +12,12 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
     ],
     "mentor": [("/ui/pairs", "nav.my_youths")],
     "department_officer": [("/ui/referrals", "nav.referrals_for_us")],
-    "coordinator": [("/ui/coordination", "nav.coordination"), ("/ui/report", "nav.report")],
+    "coordinator": [
+        ("/ui/coordination", "nav.coordination"),
+        ("/ui/report", "nav.report"),
+        ("/ui/cases", "nav.cases"),
+        ("/ui/referrals", "nav.referrals"),
+    ],
     "auditor": [("/ui/cases", "nav.cases"), ("/ui/audit", "nav.audit")],
     "admin": [
         ("/ui/admin/users", "nav.users"),
