@@ -22,15 +22,18 @@ from api.pages.routes import (
     home,
     mentoring,
     referrals,
+    sealing,
 )
 from api.pages.web import make_environment
 from infrastructure.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
-# decisions before cases: `/ui/cases/{id}/plan` is more specific than anything of the case page's
+# decisions and sealing before cases: `/ui/cases/{id}/plan`, `/ui/cases/{id}/seal` are more specific
+# than anything of the case page's
 AREAS = (
     home,
     decisions,
+    sealing,
     cases,
     case_forms,
     mentoring,

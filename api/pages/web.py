@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -86,6 +86,12 @@ class Visit:
     def principal(self) -> Principal:
         assert self.caller is not None
         return self.caller.principal
+
+    def with_purpose(self, purpose: str) -> Caller:
+        """The caller, stating why they read: the read log keeps the purpose with every read made
+        as this caller, and a sealed case is read by those who may only with one (the API's `?purpose=`)."""
+        assert self.caller is not None
+        return replace(self.caller, purpose=purpose)
 
     @property
     def role(self) -> str | None:

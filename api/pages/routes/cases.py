@@ -208,9 +208,41 @@ def case_page(
     similar: Annotated[list[str] | None, Query()] = None,
     warned: bool = False,
 ) -> Response:
-    """The case: youth, risk, plan and its approval, consents, interventions, pairs, referrals, timeline."""
+    """The case page; a sealed case that the caller may read once they state why goes to the page
+    asking why (the sealing area); anyone else finds nothing there, as over the API."""
+    try:
+        return show_case(visit, case_id, after_position=after_position, similar=similar, warned=warned)
+    except NotFound:
+        if not sealed_for_a_purpose(visit, case_id):
+            raise
+        return visit.redirect(f"/ui/cases/{case_id}/sealed")
+
+
+def sealed_for_a_purpose(visit: Visit, case_id: UUID) -> bool:
+    """Whether the case is sealed and the caller would read it on stating a purpose (a coordinator
+    of its area, an auditor). Only the front door's access check is asked: nothing is read or logged."""
+    try:
+        facts = visit.front.record(visit.with_purpose("?"), Action.CASE_READ, "case", case_id)
+    except (Forbidden, NotFound):
+        return False
+    return facts.seal is not None
+
+
+def show_case(
+    visit: Visit,
+    case_id: UUID,
+    *,
+    after_position: int = 0,
+    similar: list[str] | None = None,
+    warned: bool = False,
+    purpose: str | None = None,
+) -> Response:
+    """The case: youth, risk, plan and its approval, consents, interventions, pairs, referrals,
+    timeline. Read with the stated `purpose`, if any (kept in the read log with every read of it),
+    at `/ui/cases/{id}/sealed?purpose=`; at `/ui/cases/{id}` otherwise."""
     assert visit.caller is not None
-    caller = visit.caller
+    caller = visit.with_purpose(purpose) if purpose else visit.caller
+    first = f"/ui/cases/{case_id}/sealed?{urlencode({'purpose': purpose})}" if purpose else f"/ui/cases/{case_id}"
     case = visit.front.get_case(caller, case_id, version=None, as_of=None)
     station = visit.front.get_station(caller, UUID(case["station_id"]), version=None, as_of=None)
     transfer = case["pending_transfer"]
@@ -245,6 +277,11 @@ def case_page(
         timeline=timeline["events"] if timeline else None,
         next_position=timeline["next_after_position"] if timeline else None,
         after_position=after_position,
+        first_href=first,
+        later_href=f"{first}{'&' if purpose else '?'}after_position={timeline['next_after_position']}"
+        if timeline
+        else None,
+        purpose=purpose,
         warned=warned,
         similar=[value for value in (similar or [])[:10] if _is_uuid(value)],
         interventions=list(reversed(case["interventions"])),
@@ -261,6 +298,8 @@ MAY = {
     "answer_transfer": Action.TRANSFER_ANSWER,
     "match": Action.PAIR_MATCH,
     "refer": Action.REFERRAL_MAKE,
+    "seal": Action.CASE_SEAL,
+    "unseal": Action.CASE_UNSEAL,
 }
 
 
