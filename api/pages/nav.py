@@ -24,6 +24,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("/ui/admin/stations", "nav.stations"),
         ("/ui/admin/departments", "nav.departments"),
         ("/ui/admin/volunteers", "nav.volunteers"),
+        ("/ui/admin/erasure", "nav.erasure"),
     ],
 }
 

@@ -11,5 +11,8 @@ Addresses (all under `/ui/` but the home page `/`):
 - referrals: `/ui/referrals`, `/ui/referrals/new?case_id=`, `/ui/referrals/{id}`
 - coordination: `/ui/coordination`, `/ui/report`
 - audit: `/ui/audit`, `/ui/audit/access-log`, `/ui/records/{kind}/{id}/history`, `/ui/records/{kind}/{id}/at`
-- admin: `/ui/admin/users`, `/ui/admin/stations`, `/ui/admin/departments`, `/ui/admin/volunteers`
+- sealing: `/ui/cases/{id}/seal`, `/ui/cases/{id}/sealed?purpose=` (a sealed case read for a stated
+  purpose), `/ui/cases/{id}/unseal`, `/ui/admin/erasure`
+- admin: `/ui/admin/users`, `/ui/admin/stations`, `/ui/admin/departments`, `/ui/admin/volunteers`;
+  `/ui/account/password` (everyone's own)
 """
