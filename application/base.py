@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -82,6 +84,12 @@ def each_notification(
         found = recorder.select_notifications(found[-1].id, limit=page, topics=topics, inclusive_of_start=False)
 
 
+APPEND_ATTEMPTS = 10  # an append that keeps losing races is tried this often before 409 concurrent_write
+RETRY_WAIT_BASE = 0.002  # seconds; doubled each attempt, a random wait up to it (jitter)
+RETRY_WAIT_CAP = 0.25
+APPEND_STRIPES = 64  # locks that appends to records take turns on, a record's chosen by its id
+
+
 class BaseApp(Application[UUID]):
     name = "YouthCare"  # table names derive from it: youthcare_events, youthcare_snapshots
 
@@ -91,6 +99,7 @@ class BaseApp(Application[UUID]):
         *,
         snapshot_interval: int = 50,
         backfill_days: int = BACKFILL_DAYS,
+        append_attempts: int = APPEND_ATTEMPTS,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         env = dict(env or {})
@@ -103,6 +112,11 @@ class BaseApp(Application[UUID]):
         )
         self.clock = clock
         self.backfill_days = backfill_days  # how far before a record's registration its work may be dated
+        self.append_attempts = append_attempts  # how often an append that lost a race is tried in all
+        self.on_retried: list[Callable[[str], None]] = []  # told of each retried append (its record type)
+        # Appends to one record from this process's threads take turns, so they do not race one
+        # another at all; races with other processes are what the retries are for.
+        self._append_turns = [threading.RLock() for _ in range(APPEND_STRIPES)]
         # Called after every save, in the saving thread: how an in-process projector wakes.
         self.on_saved: list[Callable[[], None]] = []
         self.links: RecordLinks | None = None  # set by whoever builds the application with its store
@@ -259,3 +273,25 @@ class BaseApp(Application[UUID]):
         record = self._load_for_write(kind, record_id, expected_version)
         command(record)
         return self._save(record)
+
+    def _append(
+        self, kind: type[A], record_id: UUID, expected_version: int | None, command: Callable[[A], None]
+    ) -> Written:
+        """A command that only adds to a record (an intervention, a session, a note) and does not
+        depend on what else is in it. This process's appends to one record take turns; when a write
+        from elsewhere got in first, it is loaded and tried again, up to `append_attempts` times in
+        all, after a short random wait that grows. One sent with an expected version asked for
+        exactly that version, so it is never retried."""
+        attempt = 1
+        turn = self._append_turns[hash(record_id) % APPEND_STRIPES]
+        while True:
+            try:
+                with turn:
+                    return self._change(kind, record_id, expected_version, command)
+            except ConcurrentWrite:
+                if expected_version is not None or attempt >= self.append_attempts:
+                    raise
+            for listener in self.on_retried:
+                listener(kind.__name__)
+            time.sleep(random.uniform(0, min(RETRY_WAIT_CAP, RETRY_WAIT_BASE * 2**attempt)))
+            attempt += 1

@@ -169,7 +169,7 @@ class CaseService(DuplicateCheck):
             notes=notes,
             performed_by=performed_by,
         )
-        return self._change(
+        return self._append(
             YouthCase,
             case_id,
             expected_version,
@@ -191,7 +191,7 @@ class CaseService(DuplicateCheck):
     ) -> Written:
         """Record a consent to share, or its withdrawal (`granted` false)."""
         consent = Consent(scope=scope, granted=granted, given_by=given_by, giver=ConsentGiver(giver) if giver else None)
-        return self._change(
+        return self._append(
             YouthCase, case_id, expected_version, lambda c: c.record_consent(actor=actor, consent=consent)
         )
 

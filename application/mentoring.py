@@ -54,7 +54,7 @@ class MentoringService(CaseService):
         session = MentoringSession(
             held_on=held_on, duration_minutes=duration_minutes, mode=SessionMode(mode), notes=notes, progress=progress
         )
-        return self._change(
+        return self._append(
             MentoringPair,
             pair_id,
             expected_version,
@@ -72,7 +72,7 @@ class MentoringService(CaseService):
         expected_version: int | None = None,
     ) -> Written:
         progress = GoalProgress(goal=goal, status=GoalStatus(status), note=note)
-        return self._change(
+        return self._append(
             MentoringPair, pair_id, expected_version, lambda p: p.update_goal(actor=actor, progress=progress)
         )
 

@@ -73,7 +73,7 @@ class ReferralService(CaseService):
     def note_referral_progress(
         self, actor: Actor, referral_id: UUID, *, note: str, expected_version: int | None = None
     ) -> Written:
-        return self._change(Referral, referral_id, expected_version, lambda r: r.note_progress(actor=actor, note=note))
+        return self._append(Referral, referral_id, expected_version, lambda r: r.note_progress(actor=actor, note=note))
 
     def complete_referral(
         self, actor: Actor, referral_id: UUID, *, outcome: str, expected_version: int | None = None

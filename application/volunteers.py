@@ -42,7 +42,7 @@ class VolunteerService(BaseApp):
         expected_version: int | None = None,
     ) -> Written:
         training = Training(course=course, completed_on=completed_on, hours=Decimal(hours))
-        return self._change(
+        return self._append(
             Volunteer,
             volunteer_id,
             expected_version,

@@ -135,6 +135,7 @@ def create_application(settings: Settings) -> YouthCare:
             library_env(settings),
             snapshot_interval=settings.snapshot_interval,
             backfill_days=settings.backfill_days,
+            append_attempts=settings.append_attempts,
         )
         make_events_append_only(settings)
         secure_sqlite_deletes(app)

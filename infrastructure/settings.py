@@ -123,6 +123,14 @@ class Settings(BaseSettings):
         description="Let a station lead approve a plan or closure they submitted themselves (one-person "
         "stations); each such approval records that it was their own.",
     )
+    append_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="How often a command that only adds to a record (an intervention, a session, a note, a consent, "
+        "a training) is tried when other writes to the record keep getting in first; then 409 concurrent_write. "
+        "One sent with If-Match is tried once.",
+    )
     time_zone: str = Field(
         default="Asia/Shanghai",
         description="The district's time zone (an IANA name): the pages show every time in it.",

@@ -13,6 +13,7 @@ from application.app import YouthCare
 from application.base import Written
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion
 from domain.common import Actor, InvalidValue, Role, RuleViolation
+from domain.youth_case import Intervention, InterventionKind, YouthCase
 from infrastructure.persistence import create_application
 from tests.conftest import settings_for
 
@@ -287,3 +288,67 @@ def test_a_version_beyond_what_any_store_can_hold_is_simply_not_found(app: Youth
     for version in (0, 2**31, 10**30):
         with pytest.raises(NotFound):
             app.get_station(station_id, version=version)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _intervention(notes: str) -> Intervention:
+    return Intervention(
+        kind=InterventionKind.COUNSELLING, occurred_at=_now(), duration_minutes=30, notes=notes, performed_by="li"
+    )
+
+
+def _log(app: YouthCare, case_id: UUID, notes: str) -> Written:
+    return app.log_intervention(
+        STAFF, case_id, kind="counselling", occurred_at=_now(), duration_minutes=30, notes=notes, performed_by="li"
+    )
+
+
+def test_an_append_that_lost_a_race_is_tried_again_and_both_writes_stand(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    retried: list[str] = []
+    app.on_retried.append(retried.append)
+    interfered = []
+
+    def log_while_another_gets_in(case: YouthCase) -> None:
+        if not interfered:  # the first try: someone else saves between this load and this save
+            interfered.append(_log(app, case_id, "the other write"))
+        case.log_intervention(actor=STAFF, intervention=_intervention("this write"), now=_now(), backfill_days=90)
+
+    written = app._append(YouthCase, case_id, None, log_while_another_gets_in)
+
+    notes = [i["notes"] for i in app.get_case(case_id)["interventions"]]
+    assert notes == ["the other write", "this write"]
+    assert written.version == interfered[0].version + 1
+    assert retried == ["YouthCase"]
+
+
+def test_an_append_sent_with_an_expected_version_is_not_retried(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    version = app.get_case(case_id)["version"]
+
+    def log_while_another_gets_in(case: YouthCase) -> None:
+        _log(app, case_id, "the other write")
+        case.log_intervention(actor=STAFF, intervention=_intervention("this write"), now=_now(), backfill_days=90)
+
+    with pytest.raises(ConcurrentWrite):
+        app._append(YouthCase, case_id, version, log_while_another_gets_in)
+    assert [i["notes"] for i in app.get_case(case_id)["interventions"]] == ["the other write"]
+
+
+def test_an_append_that_keeps_losing_gives_up_after_its_attempts(app: YouthCare) -> None:
+    case_id = open_case(app, station(app))
+    app.append_attempts = 3
+    tries = []
+
+    def always_overtaken(case: YouthCase) -> None:
+        tries.append(1)
+        _log(app, case_id, f"other {len(tries)}")
+        case.log_intervention(actor=STAFF, intervention=_intervention("mine"), now=_now(), backfill_days=90)
+
+    with pytest.raises(ConcurrentWrite):
+        app._append(YouthCase, case_id, None, always_overtaken)
+    assert len(tries) == 3
+    assert "mine" not in [i["notes"] for i in app.get_case(case_id)["interventions"]]
