@@ -21,7 +21,7 @@ from infrastructure.projector import Projector
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-LAG_COUNTED_UP_TO = 100_000  # a view further behind shows this many: counting further costs a scrape too much
+LAG_COUNTED_UP_TO = 10_000  # a view further behind shows this many: counting further costs each scrape too much
 CONFLICTS = {"conflict": "concurrent_write", "stale_version": "stale_version"}
 
 
