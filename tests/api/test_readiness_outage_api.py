@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -94,15 +93,12 @@ def test_readyz_answers_503_while_the_store_is_unreachable_and_200_once_it_is_ba
         samples(client)  # the admin signs in while the store is there
 
         forwarder.close()
-        started = time.monotonic()
         down = client.get("/readyz", headers={"Authorization": ""})
-        answered_in = time.monotonic() - started
 
         assert down.status_code == 503
         assert down.headers["retry-after"] == "5"
         assert down.json() == {"status": "not ready", "reasons": ["event store unavailable"]}
         assert client.get("/healthz", headers={"Authorization": ""}).status_code == 200  # alive, though
-        assert answered_in < 5
 
         forwarder = Forwarder(forwarder.target, forwarder.port)
         try:
