@@ -37,7 +37,8 @@ class Forwarder:
         self.port: int = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.open = True
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
 
     def _accept(self) -> None:
         while self.open:
@@ -45,8 +46,6 @@ class Forwarder:
                 client, _ = self.listener.accept()
             except TimeoutError:
                 continue
-            except OSError:
-                return
             server = socket.create_connection(self.target)
             self.sockets += [client, server]
             for source, sink in ((client, server), (server, client)):
@@ -66,6 +65,7 @@ class Forwarder:
 
     def close(self) -> None:
         self.open = False
+        self._accepting.join()  # out of accept() before the port is let go, so it can be taken again
         self.listener.close()
         for end in self.sockets:
             with contextlib.suppress(OSError):
