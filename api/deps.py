@@ -14,6 +14,7 @@ from application.access.principal import Caller
 from application.base import Written
 from application.errors import InvalidValue, Unauthenticated
 from application.front import Front
+from infrastructure.logs import note_user
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -72,6 +73,7 @@ def get_caller(
 ) -> Caller:
     """The signed-in user making this request, and what the read log keeps of it."""
     principal = front.authenticate(token)
+    note_user(principal.user_id)
     address = request.client.host if request.client else None
     return Caller(
         principal=principal, endpoint=f"{request.method} {request.url.path}", address=address, purpose=purpose

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,33 +9,22 @@ from fastapi import FastAPI
 
 from api import errors, pages
 from api.errors import ERROR_RESPONSES
+from api.observing import Observing, service_router
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
 from infrastructure.front import anchor_writer, bootstrap, create_front
+from infrastructure.logs import configure_logging
+from infrastructure.metrics import Metrics
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 
 
-class HideIdNumbers(logging.Filter):
-    """The server's access log writes each request's path with its query: a youth's ID number
-    searched for (`?id_number=`) is left out of it."""
-
-    QUERY = re.compile(r"(id_number=)[^&\s]*", re.IGNORECASE)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(self.QUERY.sub(r"\1[hidden]", a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-HIDE_ID_NUMBERS = HideIdNumbers()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app. The event-sourced application is made at start-up, not import."""
     settings = settings or Settings()
-    logging.getLogger("uvicorn.access").addFilter(HIDE_ID_NUMBERS)  # once, however many apps are made
+    configure_logging(settings)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projector = Projector(application, ViewStore(application, settings), batch_size=settings.projector_batch_size)
         app.state.youthcare = application
         app.state.projector = projector
+        application.observer = metrics
+        metrics.follow(projector)
         front = create_front(settings, projector)
         bootstrap(front, settings)
         app.state.front = front
@@ -69,14 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(Observing, metrics=metrics)
+    app.include_router(service_router(settings, metrics))
     for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(auth.work_list, responses=ERROR_RESPONSES)
     pages.install(app, settings)
-
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
     return app

@@ -33,6 +33,7 @@ from application.errors import (
     StaleVersion,
     StoreUnavailable,
 )
+from application.observer import UNWATCHED, Observer
 from application.presenters import present
 from application.transcodings import register_domain_types
 from domain.common import BACKFILL_DAYS
@@ -120,6 +121,7 @@ class BaseApp(Application[UUID]):
         # Called after every save, in the saving thread: how an in-process projector wakes.
         self.on_saved: list[Callable[[], None]] = []
         self.links: RecordLinks | None = None  # set by whoever builds the application with its store
+        self.observer: Observer = UNWATCHED  # counts what happens (infrastructure/metrics.py)
         self._woken_after_commit = threading.local()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -217,6 +219,7 @@ class BaseApp(Application[UUID]):
         """Save `record` (and index records changed with it) in one transaction, with their keyed links."""
         with self._store():
             recordings = self._save_linked(record, *others) if self.links is not None else self.save(record, *others)
+        self.observer.appended(len(recordings))
         positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
         return Written(id=record.id, version=record.version, position=max(positions), record=present(record))
 

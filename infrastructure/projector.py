@@ -11,6 +11,7 @@ order under a table lock.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -281,12 +282,14 @@ class Projector:
         """The view exists at this code's version (not missing, not being reset)."""
         return self.is_current(self.view(name))
 
-    def status(self) -> list[ViewStatus]:
+    def status(self, *, count_at_most: int | None = None) -> list[ViewStatus]:
+        """Each view's version, position and lag. `count_at_most` stops counting the events a view
+        has yet to apply there (readiness and metrics only need to know "more than that")."""
         head = self.store.head()
         statuses = []
         for view in self.views:
             version, position, updated_at = self._tracked(view.name)
-            waiting = self._count_after(position)
+            waiting = self._count_after(position, count_at_most)
             lag_seconds = 0.0
             if waiting:
                 first = self.app.recorder.select_notifications(position, limit=1, inclusive_of_start=False)[0]
@@ -297,8 +300,10 @@ class Projector:
             )
         return statuses
 
-    def _count_after(self, position: int) -> int:
-        return sum(1 for _ in each_notification(self.app.recorder, after=position, page=10_000))
+    def _count_after(self, position: int, at_most: int | None = None) -> int:
+        page = 10_000 if at_most is None else max(1, min(at_most, 10_000))
+        waiting = each_notification(self.app.recorder, after=position, page=page)
+        return sum(1 for _ in itertools.islice(waiting, at_most))
 
     def wait_for(self, name: str, position: int, timeout: float) -> bool:
         """Wait until view `name` has applied `position`; False if `timeout` seconds pass first."""

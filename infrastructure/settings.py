@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/youthcare.db"
 
@@ -135,6 +136,26 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="The district's time zone (an IANA name): the pages show every time in it.",
     )
+    ready_max_lag: int = Field(
+        default=1000,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "GET /readyz answers 503 while any view has more than this many events of the log still to "
+            "apply (or is being built)."
+        ),
+    )
+    metrics_allow_from: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or networks (comma-separated, e.g. 10.0.0.5,192.168.1.0/24) that may read GET /metrics "
+            "without a token; anyone else needs an admin's bearer token."
+        ),
+    )
+    log_format: Literal["json", "plain"] = Field(
+        default="json",
+        description="json: one JSON object per log line (for collectors); plain: readable lines, for development.",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="In production the database URL must be given explicitly, never defaulted.",
@@ -144,6 +165,13 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("metrics_allow_from", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("time_zone")
     @classmethod

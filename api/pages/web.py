@@ -31,6 +31,7 @@ from api.pages.i18n import LOCALES, Dictionary, Words, negotiate
 from application.access.principal import Caller, Principal
 from application.errors import Forbidden, NotFound, StoreUnavailable, Unauthenticated, ViewNotReady
 from application.front import Front
+from infrastructure.logs import note_user
 
 SESSION_COOKIE = "yc_session"
 PRE_SESSION_COOKIE = "yc_pre"
@@ -170,6 +171,7 @@ def visiting(request: Request) -> Visit:
     if token:
         try:
             visit.caller = _caller(request, front.authenticate(token))
+            note_user(visit.caller.principal.user_id)
             visit.token = token
         except Unauthenticated:
             pass

@@ -39,13 +39,16 @@ class AccountsFront(ReadingFront):
         locked_until = self.signin.locked_until(key, user_id, now)
         if locked_until is not None:
             wait = max(1, math.ceil((locked_until - now).total_seconds()))
+            self.core.observer.signed_in("throttled")
             raise TooManyAttempts("too many failed sign-ins for this username; try again later", retry_after=wait)
         user = self.core.user_named(key)
         stored = self.signin.password_hash(user_id) if user is not None and user.active else None
         if not self.passwords.verify(password, stored):
             self.signin.record_failure(key, username, address, now)
+            self.core.observer.signed_in("failure")
             raise Unauthenticated("wrong username or password")
         token = self.signin.issue(user_id, now)
+        self.core.observer.signed_in("success")
         rules = self.signin.rules
         return {
             "access_token": token,

@@ -242,6 +242,7 @@ class Gate:
         except Exception as error:
             logger.exception("read log append failed")
             raise StoreUnavailable("the read could not be logged, so it is not served; try again shortly") from error
+        self.core.observer.read_logged()
         return answer
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.main import HIDE_ID_NUMBERS
+from infrastructure.logs import Scrubbed
 from infrastructure.youth_ids import youth_ids
 from tests.api.acting import ActingClient
 from tests.api.conftest import CASE, YOUTH, close_case, create_case, create_station, created, problem
@@ -157,6 +157,6 @@ def test_the_servers_access_log_does_not_keep_a_searched_id_number() -> None:
         None,
     )
 
-    assert HIDE_ID_NUMBERS.filter(record)
+    assert Scrubbed().filter(record)
 
     assert record.getMessage() == '127.0.0.1:5000 - "GET /cases?status=open&ID_NUMBER=[hidden]&limit=5 HTTP/1.1" 200'
