@@ -114,7 +114,6 @@ class BaseApp(Application[UUID]):
         self.clock = clock
         self.backfill_days = backfill_days  # how far before a record's registration its work may be dated
         self.append_attempts = append_attempts  # how often an append that lost a race is tried in all
-        self.on_retried: list[Callable[[str], None]] = []  # told of each retried append (its record type)
         # Appends to one record from this process's threads take turns, so they do not race one
         # another at all; races with other processes are what the retries are for.
         self._append_turns = [threading.RLock() for _ in range(APPEND_STRIPES)]
@@ -294,7 +293,6 @@ class BaseApp(Application[UUID]):
             except ConcurrentWrite:
                 if expected_version is not None or attempt >= self.append_attempts:
                     raise
-            for listener in self.on_retried:
-                listener(kind.__name__)
+            self.observer.retried(kind.__name__)
             time.sleep(random.uniform(0, min(RETRY_WAIT_CAP, RETRY_WAIT_BASE * 2**attempt)))
             attempt += 1

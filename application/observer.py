@@ -34,6 +34,9 @@ class Observer(Protocol):
     def signed_in(self, outcome: SignInOutcome) -> None:
         """A sign-in succeeded, failed, or was refused because of earlier failures."""
 
+    def retried(self, record_type: str) -> None:
+        """An append to a record of this type lost a race to another write and is tried again."""
+
 
 class Unwatched:
     """The observer nobody listens to (tests, the command line)."""
@@ -48,6 +51,9 @@ class Unwatched:
         pass
 
     def signed_in(self, outcome: SignInOutcome) -> None:
+        pass
+
+    def retried(self, record_type: str) -> None:
         pass
 
 

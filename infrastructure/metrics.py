@@ -59,6 +59,12 @@ class Metrics:
         self._read_log = Counter(
             "youthcare_read_log_writes", "Entries written to the read log.", registry=self.registry
         )
+        self._retries = Counter(
+            "youthcare_append_retries",
+            "Appends (interventions, sessions, notes, ...) tried again after another write got in first.",
+            ["record_type"],
+            registry=self.registry,
+        )
         self._sign_ins = Counter(
             "youthcare_sign_ins",
             "Sign-in attempts by outcome: success, failure, throttled (429 after repeated failures).",
@@ -100,6 +106,9 @@ class Metrics:
 
     def signed_in(self, outcome: SignInOutcome) -> None:
         self._sign_ins.labels(outcome).inc()
+
+    def retried(self, record_type: str) -> None:
+        self._retries.labels(record_type).inc()
 
 
 class ViewCollector(Collector):

@@ -12,6 +12,7 @@ import pytest
 from application.app import YouthCare
 from application.base import Written
 from application.errors import ConcurrentWrite, NotFound, ReferenceNotFound, StaleVersion
+from application.observer import Unwatched
 from domain.common import Actor, InvalidValue, Role, RuleViolation
 from domain.youth_case import Intervention, InterventionKind, YouthCase
 from infrastructure.persistence import create_application
@@ -290,6 +291,14 @@ def test_a_version_beyond_what_any_store_can_hold_is_simply_not_found(app: Youth
             app.get_station(station_id, version=version)
 
 
+class _Counting(Unwatched):
+    def __init__(self, retried: list[str]) -> None:
+        self.retries = retried
+
+    def retried(self, record_type: str) -> None:
+        self.retries.append(record_type)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -309,7 +318,7 @@ def _log(app: YouthCare, case_id: UUID, notes: str) -> Written:
 def test_an_append_that_lost_a_race_is_tried_again_and_both_writes_stand(app: YouthCare) -> None:
     case_id = open_case(app, station(app))
     retried: list[str] = []
-    app.on_retried.append(retried.append)
+    app.observer = _Counting(retried)
     interfered = []
 
     def log_while_another_gets_in(case: YouthCase) -> None:
