@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 _axe = Axe()
@@ -25,10 +26,25 @@ _SMALL_TARGETS = """
 """
 
 
+def _axe_violations(page: Any, tries: int = 3) -> list[dict[str, Any]]:
+    """axe-core's findings on the page once it has loaded. A click on a link returns before the
+    next page replaces this one; a check that ran into that replacement is run again on the new page."""
+    for attempt in range(tries):
+        page.wait_for_load_state("load")
+        try:
+            options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+            found: list[dict[str, Any]] = _axe.run(page, options=options).response["violations"]
+            return found
+        except PlaywrightError:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(200)
+    raise AssertionError("unreachable")
+
+
 def assert_accessible(page: Any) -> None:
     """No axe violation of WCAG 2.2 AA on the page as it stands, large enough text and targets."""
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]})
-    violations = results.response["violations"]
+    violations = _axe_violations(page)
     assert not violations, f"{page.url}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in violations
     )
