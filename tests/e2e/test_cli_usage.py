@@ -309,6 +309,19 @@ def test_a_terminal_gets_colour_and_rules_unless_no_color(database: tuple[Path, 
     assert "\x1b[1;31mcannot read the anchor" in shown  # bold red on a terminal
 
 
+def test_a_rebuild_shows_a_live_bar_on_a_terminal_and_plain_lines_when_piped(database: tuple[Path, UUID]) -> None:
+    env = plain_env(database[0], YOUTHCARE_PROJECTOR_BATCH_SIZE="1")  # a batch per event: several updates
+
+    shown = on_terminal(["projections", "rebuild", "casework"], env)
+    piped = subprocess.run(
+        [str(YOUTHCARE), "projections", "rebuild", "casework"], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert "━" in shown and "casework: " in shown
+    assert piped.returncode == 0 and "━" not in piped.stderr and "\x1b" not in piped.stderr
+    assert "[##############################] 100.0%" in piped.stderr and "casework: " in piped.stderr
+
+
 def test_help_on_a_terminal_is_laid_out_by_rich(database: tuple[Path, UUID]) -> None:
     shown = on_terminal(["replay", "--help"], plain_env(database[0]))
 
