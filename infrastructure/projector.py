@@ -207,7 +207,7 @@ class Projector:
                 break
         return applied
 
-    def run_view_once(self, view: View, stop: threading.Event | None = None) -> bool:
+    def run_view_once(self, view: View, stop: threading.Event | None = None, progress: Progress | None = None) -> bool:
         """If no other runner holds `view`, bring it up to date. False if another runner has it."""
         lock = self._lock(view.name)
         if not lock.try_acquire():
@@ -215,7 +215,7 @@ class Projector:
         try:
             if not self.is_current(view):
                 self.reset(view)
-            self.catch_up(view, stop=stop)
+            self.catch_up(view, progress, stop=stop)
         finally:
             lock.release()
         return True

@@ -12,7 +12,7 @@ from application.errors import InvalidValue, NotFound
 from application.front.decisions import DecisionsFront
 from application.views.audit_queries import AuditFilter
 from application.views.report import period_range
-from application.views.verification import Anchor
+from application.views.verification import Anchor, Progress
 
 
 class ReadingFront(DecisionsFront):
@@ -116,10 +116,10 @@ class ReadingFront(DecisionsFront):
         )
         return self.logged(caller, found)
 
-    def verification(self, caller: Caller, anchor: Anchor | None) -> dict[str, Any]:
+    def verification(self, caller: Caller, anchor: Anchor | None, progress: Progress | None = None) -> dict[str, Any]:
         """Every hash chain of the event log recomputed, and the read log's chain too."""
         self.allowed(caller, Action.AUDIT_VERIFY)
-        found = self.reads.verification(self.core.recorder, anchor).as_dict()
+        found = self.reads.verification(self.core.recorder, anchor, progress).as_dict()
         found["read_log"] = self.read_log.verify()
         keyed = self.core.links.verify(self.core.recorder).as_dict() if self.core.links is not None else None
         found["keyed_links"] = keyed

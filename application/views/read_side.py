@@ -43,7 +43,7 @@ from application.views.lists import (
 from application.views.reach import EVERYTHING, Reach
 from application.views.report import period_report
 from application.views.tasks import Timing, WorkScope, work_list
-from application.views.verification import Anchor, Verification, anchor_now, verify
+from application.views.verification import Anchor, Progress, Verification, anchor_now, verify
 from domain.common import InvalidValue
 from domain.mentoring_pair import MentoringPair
 from domain.referral import Referral
@@ -272,10 +272,12 @@ class ReadSide:
         records: list[tuple[type[Aggregate], UUID]] = [(MentoringPair, pair_id) for pair_id in related["pairs"]]
         return records + [(Referral, referral_id) for referral_id in related["referrals"]]
 
-    def verification(self, log: ApplicationRecorder, anchor: Anchor | None = None) -> Verification:
+    def verification(
+        self, log: ApplicationRecorder, anchor: Anchor | None = None, progress: Progress | None = None
+    ) -> Verification:
         """Every hash chain recomputed from the stored events; the first bad link of each broken one."""
         with self.source.reading() as conn:
-            return verify(conn, log, anchor)
+            return verify(conn, log, anchor, progress)
 
     def anchor(self, consistent_with: int | None = None) -> Anchor | None:
         """The newest link of the log's chain: hand it to someone outside to hold."""

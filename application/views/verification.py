@@ -8,7 +8,7 @@ the log up to its position unchanged even if someone recomputed the kept links.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from application.presenters import plain
 from application.views.hash_chain import GENESIS, chain, log_link, record_link
 
 PAGE = 5_000
+Progress = Callable[[int, int], None]  # (position reached, head)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,19 @@ def anchor_now(conn: Connection, at: datetime) -> Anchor | None:
     return Anchor(last.position, last.log_link, at.isoformat()) if last else None
 
 
-def verify(conn: Connection, log: ApplicationRecorder, anchor: Anchor | None = None) -> Verification:
-    """Recompute every chain over the stored events and compare with the kept links."""
+def _reporting(events: Iterator[Notification], progress: Progress, head: int) -> Iterator[Notification]:
+    for count, event in enumerate(events, 1):
+        if count % PAGE == 0:
+            progress(event.id, head)
+        yield event
+    progress(head, head)
+
+
+def verify(
+    conn: Connection, log: ApplicationRecorder, anchor: Anchor | None = None, progress: Progress | None = None
+) -> Verification:
+    """Recompute every chain over the stored events and compare with the kept links;
+    `progress(position, head)` is told every few thousand events."""
     report = Verification()
     linked_to = conn.execute(select(func.max(chain.c.position))).scalar() or 0
     report.linked_to = linked_to
@@ -130,6 +142,8 @@ def verify(conn: Connection, log: ApplicationRecorder, anchor: Anchor | None = N
 
     # No lower bound: a row forged with an id of 0 or less must be seen too.
     events, links = each_notification(log, after=None, page=PAGE), _links(conn)
+    if progress is not None:
+        events = _reporting(events, progress, log.max_notification_id() or 0)
     event, link = next(events, None), next(links, None)
     while event is not None or link is not None:
         if event is not None and (link is None or event.id <= link.position):

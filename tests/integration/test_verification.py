@@ -285,3 +285,13 @@ def test_an_event_rewritten_in_place_fails_its_keyed_link(store: Tampered) -> No
     assert {(p["position"], p["problem"]) for p in keyed.problems} >= {
         (target.id, "the keyed link does not match the event as stored")
     }
+
+
+def test_verification_reports_its_progress_up_to_the_head_of_the_log(store: Tampered) -> None:
+    seen: list[tuple[int, int]] = []
+    read_side = ReadSide(store.projector, ReadPolicy(), clock=store.app.clock)
+
+    report = read_side.verification(store.app.recorder, progress=lambda position, head: seen.append((position, head)))
+
+    head = store.app.recorder.max_notification_id()
+    assert report.ok and seen and seen[-1] == (head, head)

@@ -1,0 +1,118 @@
+"""`youthcare projector` and `youthcare projections status | rebuild`: keeping, inspecting and rebuilding views."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Annotated, TextIO
+
+import typer
+
+from api.cli.context import load_settings, opened
+from api.cli.output import ProgressBar, console_for, say, table
+from application.views.hash_chain import HashChain
+from infrastructure.front import anchor_writer, create_front
+from infrastructure.settings import Settings
+
+projections = typer.Typer(help="Inspect or rebuild the views.", no_args_is_help=True)
+
+
+def run_projector(settings: Settings) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with opened(settings) as projector:
+        logging.getLogger(__name__).info("projector started for %s", ", ".join(v.name for v in projector.views))
+        anchors = anchor_writer(settings, create_front(settings, projector))
+        anchors.start()
+        try:
+            projector.run(stop, settings.projector_idle_seconds)
+        finally:
+            anchors.stop()
+    return 0
+
+
+def show_status(settings: Settings, out: TextIO) -> int:
+    console = console_for(out)
+    rows = []
+    with opened(settings) as projector:
+        for s in projector.status():
+            stored = "-" if s.stored_version is None else str(s.stored_version)
+            version = stored if s.stored_version == s.code_version else f"{stored}→{s.code_version}"
+            rows.append(
+                (s.view, version, f"{s.position:,}", f"{s.head:,}", f"{s.lag_events:,}", f"{s.lag_seconds:.1f}")
+            )
+    headers = ("view", "version", "position", "head", "lag events", "lag s")
+    table(console, headers, rows, {header: {"justify": "right"} for header in headers[1:]})
+    return 0
+
+
+def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
+    console = console_for(out)
+    with opened(settings) as projector:
+        known = [view.name for view in projector.views]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            say(console, f"unknown view(s): {', '.join(unknown)}; the views are: {', '.join(known)}", "bold red")
+            return 2
+        if HashChain.name in names:
+            say(
+                console,
+                "note: relinking the hash chain makes the current log its new truth; "
+                "only an anchor taken earlier can still show a change made before now",
+                "yellow",
+            )
+        for name in names or [name for name in known if name != HashChain.name]:
+            bar = ProgressBar(name, out)
+            try:
+                applied = projector.rebuild(projector.view(name), progress=bar)
+            finally:
+                bar.close()
+            bar.finish(applied)
+    return 0
+
+
+# -- the commands ----------------------------------------------------------------------------
+
+
+def projector_command() -> None:
+    """Keep every view up to date until stopped (SIGTERM/SIGINT).
+
+    Also writes a signed anchor every YOUTHCARE_ANCHOR_INTERVAL_MINUTES.
+
+    Exit status: 0 when stopped by a signal.
+    """
+    raise typer.Exit(run_projector(load_settings()))
+
+
+@projections.command("status")
+def status_command() -> None:
+    """Each view's position and lag, as a table.
+
+    The view's version (stored→in the code, when they differ), its position, the log's head, and
+    its lag in events and seconds.
+
+    Exit status: 0.
+    """
+    raise typer.Exit(show_status(load_settings(), sys.stdout))
+
+
+@projections.command("rebuild")
+def rebuild_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="NAME", help="views to rebuild (default: all but hash_chain)", show_default=False),
+    ] = None,
+) -> None:
+    """Start views over from the first event, with a progress bar.
+
+    Empties each view and replays the whole log into it; progress and timings go to standard error.
+
+    The hash chain is relinked only when named: that makes the current log its new truth.
+
+    Exit status: 0 rebuilt; 2 a named view does not exist (the message lists the views).
+    """
+    raise typer.Exit(rebuild(load_settings(), names or [], sys.stderr))
