@@ -7,10 +7,13 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from api import errors, pages
 from api.errors import ERROR_RESPONSES
+from api.limits import BodyLimit, BodyTooLarge
+from api.pages.web import form_too_large
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
 from infrastructure.front import anchor_writer, bootstrap, create_front
 from infrastructure.persistence import create_application
@@ -32,6 +35,13 @@ class HideIdNumbers(logging.Filter):
 
 
 HIDE_ID_NUMBERS = HideIdNumbers()
+
+
+def _too_large(request: Request, refused: BodyTooLarge) -> Response:
+    """A body declared too large: the pages answer with a page, the API with problem+json."""
+    if request.url.path.startswith("/ui/"):
+        return form_too_large(request, refused)
+    return errors.body_too_large(request, refused)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(auth.work_list, responses=ERROR_RESPONSES)

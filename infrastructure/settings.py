@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/youthcare.db"
+# The largest form or JSON body is a plan of 50 goals in percent-encoded Chinese: far below this.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -122,6 +124,15 @@ class Settings(BaseSettings):
         default=False,
         description="Let a station lead approve a plan or closure they submitted themselves (one-person "
         "stations); each such approval records that it was their own.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description=(
+            "The largest request body (JSON or a page's form) read, in bytes; a larger one is refused "
+            "with 413 before it is read whole."
+        ),
     )
     time_zone: str = Field(
         default="Asia/Shanghai",
