@@ -211,8 +211,16 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """A fault of the service. The server closes the connection after it (the error goes on up to
+    it once answered), so the answer says so: the client opens a new one rather than reuse this."""
     logger.exception("unhandled error", exc_info=exc)
-    return problem(500, "Internal error", "the service failed; the fault is logged", code="internal_error")
+    return problem(
+        500,
+        "Internal error",
+        "the service failed; the fault is logged",
+        code="internal_error",
+        headers={"Connection": "close"},
+    )
 
 
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
