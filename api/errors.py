@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api.limits import BodyTooLarge
 from application.errors import (
     ConcurrentWrite,
     Forbidden,
@@ -50,6 +51,7 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     current_version: int | None = None
     duplicate_case_id: str | None = None
+    limit: int | None = None
 
 
 def _documented(description: str) -> dict[str, Any]:
@@ -64,6 +66,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented("No such record, or no such version of it."),
     409: _documented("The record's state forbids the command (`rule` names it), or another write got in first."),
     412: _documented("`If-Match` names a version that is not the record's current one."),
+    413: _documented("The request body is over the service's limit (`limit`, in bytes); the connection is closed."),
     422: _documented("Invalid input; `errors[].field` names each offending field."),
     503: _documented(
         "The event store is unavailable, or a view has not reached `consistent_with` in time; "
@@ -175,6 +178,14 @@ def _too_many(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def body_too_large(_: Request, exc: Exception) -> JSONResponse:
+    """413: the body is over YOUTHCARE_MAX_BODY_BYTES. Its rest is never read, so the connection closes."""
+    assert isinstance(exc, BodyTooLarge)
+    return problem(
+        413, "Content too large", exc.detail, code="body_too_large", headers={"Connection": "close"}, limit=exc.limit
+    )
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method any route serves at this path (Starlette names only the first route's)."""
     routes = request.app.router.routes
@@ -200,8 +211,16 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """A fault of the service. The server closes the connection after it (the error goes on up to
+    it once answered), so the answer says so: the client opens a new one rather than reuse this."""
     logger.exception("unhandled error", exc_info=exc)
-    return problem(500, "Internal error", "the service failed; the fault is logged", code="internal_error")
+    return problem(
+        500,
+        "Internal error",
+        "the service failed; the fault is logged",
+        code="internal_error",
+        headers={"Connection": "close"},
+    )
 
 
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -239,6 +258,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(TooManyAttempts, _too_many)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]

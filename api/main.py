@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from api import errors, pages
 from api.errors import ERROR_RESPONSES
+from api.limits import BodyLimit, BodyTooLarge
 from api.observing import Observing, service_router
+from api.pages.web import form_too_large
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
 from infrastructure.front import anchor_writer, bootstrap, create_front
 from infrastructure.logs import configure_logging
@@ -18,6 +21,13 @@ from infrastructure.persistence import create_application
 from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
+
+
+def _too_large(request: Request, refused: BodyTooLarge) -> Response:
+    """A body declared too large: the pages answer with a page, the API with problem+json."""
+    if request.url.path.startswith("/ui/"):
+        return form_too_large(request, refused)
+    return errors.body_too_large(request, refused)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(Observing, metrics=metrics)
     app.include_router(service_router(settings, metrics))
     for module in (auth, users, organisation, volunteers, cases, pairs, referrals, audit, coordination, reports):

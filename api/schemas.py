@@ -1,16 +1,38 @@
-"""Request bodies. Kinds are the domain's enums; text has length limits."""
+"""Request bodies. Kinds are the domain's enums; text has length limits.
+
+Types are strict where JSON has a type of its own: a number is a JSON number (`true`, `"60"` and
+`"1_000"` are not minutes or hours), a yes-or-no is a JSON boolean, a text is a JSON string (never
+a number), a date or a moment is an ISO 8601 string (never a count of seconds), and a moment must
+also be a moment in UTC, inside the calendar. A name, or any text that must say something, has at
+least one visible character: zero-width spaces, byte-order marks, word joiners and other format
+characters, blanks and control characters alone are no name. The pages build these bodies from
+their forms (api/pages/forms.py `read_form`), turning a form's digits into numbers first.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from domain.common import shows_something
 from domain.mentoring_pair import GoalStatus, SessionMode
 from domain.organisation import DepartmentKind, StationKind, StationLevel
 from domain.user import USER_ROLES
@@ -25,15 +47,55 @@ from domain.youth_case import (
     RiskLevel,
 )
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+
+def visible(text: str) -> str:
+    """`text`, when it shows something (domain.common.shows_something: the domain's own rule)."""
+    if not shows_something(text):
+        raise PydanticCustomError("blank_text", "must contain a visible character, not only blanks")
+    return text
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number as it is; anything else (`true`, a string such as "1_000") is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("decimal_type", "must be a number, not {kind}", {"kind": type(value).__name__})
+    return value
+
+
+def _iso_text(value: Any) -> Any:
+    """A date or a moment as ISO 8601 text (or already one); a number of seconds is not one."""
+    if not isinstance(value, str | date):
+        raise PydanticCustomError(
+            "date_type", "must be an ISO 8601 date as text, not {kind}", {"kind": type(value).__name__}
+        )
+    return value
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """A moment that exists in UTC too: 0001-01-01T00:00+23:59 is before the first day of the calendar."""
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "must be within years 1 to 9999 in UTC") from None
+    return moment
+
+
+VISIBLE = AfterValidator(visible)
+# The types every model (and every query parameter of api/routers/common.py) takes its values in.
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+Amount = Annotated[Decimal, BeforeValidator(_json_number)]  # its field states its JSON schema: a number
+Day = Annotated[date, BeforeValidator(_iso_text)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), VISIBLE]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
-Required = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")]
+Required = Annotated[str, StringConstraints(min_length=1, max_length=4000), VISIBLE]
+Statement = Annotated[str, StringConstraints(min_length=1, max_length=500), VISIBLE]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()\- ]+$")]
-Goals = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=500)]], Field(min_length=1, max_length=50)
-]
-Minutes = Annotated[int, Field(gt=0, le=24 * 60)]
+Goals = Annotated[list[Statement], Field(min_length=1, max_length=50)]
+Minutes = Annotated[Whole, Field(gt=0, le=24 * 60)]
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,23 +158,27 @@ class RegisterVolunteer(Body):
 
 class Screening(Body):
     model_config = _example({"passed": True, "notes": "Background check and interview passed."})
-    passed: bool
+    passed: Flag
     notes: Text = ""
 
 
 class TrainingRecord(Body):
     model_config = _example({"course": "Mentoring at-risk youth, level 1", "completed_on": "2026-03-14", "hours": 6})
     course: Name
-    completed_on: date
-    hours: Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+    completed_on: Day
+    hours: Annotated[
+        Amount,
+        Field(gt=0, le=1000, max_digits=6, decimal_places=2),
+        WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1000}),
+    ]
 
 
 class YouthDetails(Body):
     model_config = _example({"full_name": "Zhang Xiaoming", "date_of_birth": "2011-05-02", "gender": "male"})
     full_name: Name
-    date_of_birth: date
+    date_of_birth: Day
     gender: Gender
-    id_number: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=32), VISIBLE] | None = None
     guardian_name: Name | None = None
     guardian_phone: Phone | None = None
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -141,11 +207,11 @@ class OpenCase(Body):
     category: CaseCategory
     source: CaseSource
     summary: Required
-    confirm_new: bool = Field(
+    confirm_new: Flag = Field(
         default=False,
         description="Open a second case knowingly, although the youth's ID number has an open case.",
     )
-    confirm_reason: Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")] | None = Field(
+    confirm_reason: Required | None = Field(
         default=None, description="Why a second case (required with `confirm_new`); kept encrypted, like every note."
     )
 
@@ -155,16 +221,16 @@ class RiskAssessmentBody(Body):
         {"instrument": "YLS/CMI screening", "score": 18, "level": "medium", "notes": "School and peers."}
     )
     instrument: Name
-    score: Annotated[int, Field(ge=0, le=1000)]
+    score: Annotated[Whole, Field(ge=0, le=1000)]
     level: RiskLevel
     notes: Text = ""
 
 
 class PlanGoalBody(Body):
     model_config = _example({"goal": "Back in class full time", "status": "open", "review_on": "2027-01-15"})
-    goal: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+    goal: Statement
     status: PlanGoalStatus = PlanGoalStatus.OPEN
-    review_on: date | None = None
+    review_on: Day | None = None
 
 
 class Plan(Body):
@@ -174,7 +240,7 @@ class Plan(Body):
         {"goals": [{"goal": "Back in class full time", "review_on": "2027-01-15"}, "Weekly contact with a mentor"]}
     )
     goals: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=500)] | PlanGoalBody],
+        list[Statement | PlanGoalBody],
         Field(min_length=1, max_length=50),
     ]
 
@@ -183,9 +249,9 @@ class GoalReview(Body):
     model_config = _example(
         {"goal": "Back in class full time", "status": "achieved", "review_on": None, "note": "Full weeks since May."}
     )
-    goal: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+    goal: Statement
     status: PlanGoalStatus
-    review_on: date | None = None
+    review_on: Day | None = None
     note: Text = ""
 
 
@@ -221,7 +287,7 @@ class InterventionBody(Body):
         }
     )
     kind: InterventionKind
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     duration_minutes: Minutes
     notes: Text = ""
     performed_by: Name
@@ -235,7 +301,7 @@ class ConsentBody(Body):
         {"scope": "education", "granted": True, "given_by": "Zhang Wei (father)", "giver": "guardian"}
     )
     scope: Name
-    granted: bool
+    granted: Flag
     given_by: Name
     giver: ConsentGiver
 
@@ -263,7 +329,7 @@ class MatchPair(Body):
     case_id: UUID
     volunteer_id: UUID
     goals: Goals
-    started_on: date
+    started_on: Day
 
 
 class SessionBody(Body):
@@ -276,16 +342,16 @@ class SessionBody(Body):
             "progress": 3,
         }
     )
-    held_on: date
+    held_on: Day
     duration_minutes: Minutes
     mode: SessionMode
     notes: Text = ""
-    progress: Annotated[int, Field(ge=1, le=5)]
+    progress: Annotated[Whole, Field(ge=1, le=5)]
 
 
 class GoalProgressBody(Body):
     model_config = _example({"goal": "Read one book a month", "status": "in_progress", "note": "Half way through."})
-    goal: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    goal: Statement
     status: GoalStatus
     note: Text = ""
 
@@ -311,7 +377,7 @@ class MakeReferral(Body):
     to_department_id: UUID
     service: Name
     reason: Required
-    respond_by: date
+    respond_by: Day
     consent_override: ConsentOverride | None = None
 
 
@@ -345,7 +411,7 @@ class CreateUser(Body):
             "scope_id": "0b6c3c4e-5d1a-4e8f-9a51-3f2a6d1c7e90",
         }
     )
-    username: Annotated[str, StringConstraints(min_length=2, max_length=63)]
+    username: Annotated[str, StringConstraints(min_length=2, max_length=63), VISIBLE]
     display_name: Name
     password: Password
     role: UserRole  # type: ignore[valid-type]
@@ -376,4 +442,4 @@ class SealBody(Body):
         {"reason": "Offence under 18, sentence under five years", "legal_basis": "Criminal Procedure Law art. 286"}
     )
     reason: Required
-    legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+    legal_basis: Statement

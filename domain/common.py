@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -62,10 +63,22 @@ class InvalidValue(DomainError):
         self.field = field
 
 
+# Characters that show nothing although they count as letters or symbols (Hangul fillers, the blank braille cell).
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def shows_something(text: str) -> bool:
+    """Whether `text` has a character that is drawn: a letter, number, punctuation mark or symbol.
+    Blanks, format characters (zero-width spaces and joiners, the byte-order mark, word joiners,
+    direction marks, soft hyphens), control characters, lone combining marks and unassigned code
+    points show nothing; a name made only of them is no name."""
+    return any(unicodedata.category(c)[0] in "LNPS" and c not in BLANK_LETTERS for c in text)
+
+
 def require_text(value: str, field: str) -> str:
-    """Strip `value` and refuse it when nothing is left."""
+    """Strip `value` and refuse it when nothing visible is left."""
     stripped = value.strip()
-    if not stripped:
+    if not shows_something(stripped):
         raise InvalidValue(f"{field} must not be blank", rule="blank_text", field=field)
     return stripped
 

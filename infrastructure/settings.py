@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/youthcare.db"
+# The largest form or JSON body is a plan of 50 goals in percent-encoded Chinese: far below this.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -131,6 +133,15 @@ class Settings(BaseSettings):
         description="How often a command that only adds to a record (an intervention, a session, a note, a consent, "
         "a training) is tried when other writes to the record keep getting in first; then 409 concurrent_write. "
         "One sent with If-Match is tried once.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description=(
+            "The largest request body (JSON or a page's form) read, in bytes; a larger one is refused "
+            "with 413 before it is read whole."
+        ),
     )
     time_zone: str = Field(
         default="Asia/Shanghai",

@@ -1,17 +1,20 @@
 """A page's form, sent through the same checks and the same front door as the API's JSON.
 
 `read_form` turns the posted fields into the JSON shape the API's request model expects (dotted
-names nest, line lists split, check boxes become booleans, a district-local time gains its
-offset). `attempt` validates that with the API's own pydantic model and calls the command; what
+names nest, line lists split, check boxes and yes-or-no choices become booleans, a number field's
+digits become a number, a district-local time gains its offset): the models take JSON's own types
+only, as the API does. `attempt` validates that with the API's own pydantic model and calls the command; what
 goes wrong comes back as an `Attempt` to show again: the typed values, each error on its field in
 the reader's language, and on a version conflict what someone else changed meanwhile.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +28,7 @@ from application.base import Written
 from application.errors import ConcurrentWrite, Forbidden, StaleVersion
 from domain.common import DomainError, RuleViolation
 
+PLAIN_NUMBER = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,9})?$")
 CONFLICT_CHANGES = 20  # the most changes a conflict lists; a note says when there are more
 
 
@@ -67,13 +71,18 @@ def read_form(
     *,
     lines: Iterable[str] = (),
     checks: Iterable[str] = (),
+    choices: Iterable[str] = (),
+    numbers: Iterable[str] = (),
     moments: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The JSON body the API would receive. Blank optional fields are left out (the model's
-    default applies); `lines` are one item per line; `checks` are check boxes; `moments` are
-    `datetime-local` values read in the district's time zone."""
+    default applies); `lines` are one item per line; `checks` are check boxes; `choices` are
+    yes-or-no radio buttons (`true`/`false`); `numbers` are number fields (plain digits, perhaps
+    with a decimal point, become a number; anything else is left for the model to refuse);
+    `moments` are `datetime-local` values read in the district's time zone."""
     body: dict[str, Any] = {}
     line_names, check_names, moment_names = set(lines), set(checks), set(moments)
+    choice_names, number_names = set(choices), set(numbers)
     for name in names:
         raw = form.get(name)
         value: Any = raw.strip() if isinstance(raw, str) else ""
@@ -85,6 +94,10 @@ def read_form(
                 continue
         elif value == "":
             continue
+        elif name in choice_names and value in ("true", "false"):
+            value = value == "true"
+        elif name in number_names and PLAIN_NUMBER.match(value):
+            value = Decimal(value) if "." in value else int(value)
         elif name in moment_names:
             value = _local_moment(value, visit)
         _put(body, name.split("."), value)

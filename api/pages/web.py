@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
 
+from api.limits import BodyTooLarge
 from api.pages.i18n import LOCALES, Dictionary, Words, negotiate
 from application.access.principal import Caller, Principal
 from application.errors import Forbidden, NotFound, StoreUnavailable, Unauthenticated, ViewNotReady
@@ -38,8 +39,6 @@ PRE_SESSION_COOKIE = "yc_pre"
 LANGUAGE_COOKIE = "yc_lang"
 TEXT_SIZE_COOKIE = "yc_text"
 TEXT_SIZES = ("normal", "large")
-# Nothing larger is read: the largest form (a plan of 50 goals in percent-encoded Chinese) is far below.
-FORM_LIMIT = 1024 * 1024
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -192,19 +191,15 @@ SignedIn = Annotated[Visit, Depends(signed_in)]
 
 
 async def form_of(request: Request) -> FormData:
-    """The submitted form, once its size, origin and CSRF token are checked."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > FORM_LIMIT):
-        raise FormRefused("form_too_large", status=413)
+    """The submitted form, once its origin and CSRF token are checked. Its size is bounded by the
+    app's body limit (YOUTHCARE_MAX_BODY_BYTES, api/limits.py), as every request's is."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
         raise FormRefused("form_other_origin")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_LIMIT:
-            raise FormRefused("form_too_large", status=413)
-    request._body = body  # starlette re-reads the form from the received body
+    try:
+        await request.body()  # read once, within the limit; the form is parsed from it
+    except BodyTooLarge:
+        raise FormRefused("form_too_large", status=413) from None
     form = await request.form(max_files=0, max_fields=200)
     secret = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE)
     sent = form.get("csrf")
@@ -255,6 +250,11 @@ class PageRoute(APIRoute):
                 return busy
 
         return handle
+
+
+def form_too_large(request: Request, _: BodyTooLarge) -> HTMLResponse:
+    """The page a browser is shown when its form is over the body limit."""
+    return _trouble(request, "form_too_large", 413)
 
 
 def _trouble(request: Request, reason: str, status: int) -> HTMLResponse:

@@ -6,11 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith, Cursor, Limit
-from api.schemas import NO_CONTROL_CHARACTERS
+from api.schemas import NO_CONTROL_CHARACTERS, Moment
 from application.errors import InvalidValue
 from application.views.audit_queries import AuditFilter
 from application.views.verification import Anchor
@@ -38,8 +37,8 @@ def audit_trail(
             description="`<record type>.<Event>`, e.g. `case.InterventionLogged`.",
         ),
     ] = None,
-    occurred_from: Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive.")] = None,
-    occurred_to: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive.")] = None,
+    occurred_from: Annotated[Moment | None, Query(alias="from", description="Inclusive.")] = None,
+    occurred_to: Annotated[Moment | None, Query(alias="to", description="Exclusive.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
@@ -95,8 +94,8 @@ def access_log(
     user: Annotated[
         str | None, Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Reads by this username.")
     ] = None,
-    read_from: Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive.")] = None,
-    read_to: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive.")] = None,
+    read_from: Annotated[Moment | None, Query(alias="from", description="Inclusive.")] = None,
+    read_to: Annotated[Moment | None, Query(alias="to", description="Exclusive.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, object]:

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import AwareDatetime
 
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
@@ -19,6 +18,7 @@ from api.schemas import (
     Decision,
     GoalReview,
     InterventionBody,
+    Moment,
     OpenCase,
     Plan,
     Reason,
@@ -58,12 +58,12 @@ def search_cases(
         str | None,
         Query(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Part of the youth's name."),
     ] = None,
-    opened_from: AwareDatetime | None = None,
-    opened_to: AwareDatetime | None = None,
-    closed_from: AwareDatetime | None = None,
-    closed_to: AwareDatetime | None = None,
-    active_from: Annotated[AwareDatetime | None, Query(description="Last activity at or after.")] = None,
-    active_to: Annotated[AwareDatetime | None, Query(description="Last activity before.")] = None,
+    opened_from: Moment | None = None,
+    opened_to: Moment | None = None,
+    closed_from: Moment | None = None,
+    closed_to: Moment | None = None,
+    active_from: Annotated[Moment | None, Query(description="Last activity at or after.")] = None,
+    active_to: Annotated[Moment | None, Query(description="Last activity before.")] = None,
     id_number: Annotated[
         str | None,
         Query(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AwareDatetime
 
-from api.schemas import NO_CONTROL_CHARACTERS
+from api.schemas import NO_CONTROL_CHARACTERS, Moment
 
 AtVersion = Annotated[
     int | None, Query(ge=1, description="Read the record as it stood at this version (1 = as created).")
@@ -34,7 +33,7 @@ Cursor = Annotated[
     ),
 ]
 AsOf = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(
         description=(
             "Read the record as it stood at this moment (ISO 8601 with a zone); an event at exactly this "

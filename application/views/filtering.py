@@ -24,10 +24,20 @@ def where_between(
     query: Select[Any], column: ColumnElement[Any], start: datetime | None, end: datetime | None, field: str
 ) -> Select[Any]:
     """Keep rows with `start <= column < end` (either end may be open); an empty range is bad input."""
+    start, end = _in_utc(start, field), _in_utc(end, field)
     if start is not None and end is not None and end <= start:
         raise InvalidValue(f"'{field}' must be after the start of its range", rule="empty_range", field=field)
     if start is not None:
-        query = query.where(column >= utc(start))
+        query = query.where(column >= start)
     if end is not None:
-        query = query.where(column < utc(end))
+        query = query.where(column < end)
     return query
+
+
+def _in_utc(moment: datetime | None, field: str) -> datetime | None:
+    """`moment` in UTC; one that falls outside the calendar there (0001-01-01T00:00+23:59) is bad input."""
+    try:
+        return utc(moment) if moment is not None else None
+    except OverflowError:
+        message = "a moment must lie within years 1 to 9999 in UTC"
+        raise InvalidValue(message, rule="datetime_range", field=field) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +23,9 @@ from application.views.base import utc
 from domain.common import InvalidValue
 
 BIGINT = 2**63  # the largest integer a cursor may carry, exclusive (a BIGINT column's range)
+# What no stored text holds: control characters (bodies refuse them; a NUL cannot be sent to PostgreSQL)
+# and lone surrogates (not UTF-8 at all). Tabs and line breaks are text.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def encode_cursor(*values: Any) -> str:
@@ -48,7 +52,7 @@ def _typed(item: Any, kind: type) -> Any:
         if isinstance(item, int) and not isinstance(item, bool) and -BIGINT <= item < BIGINT:
             return item
         raise _bad_cursor()
-    if not isinstance(item, str):
+    if not isinstance(item, str) or UNSTORABLE.search(item):
         raise _bad_cursor()
     try:
         if kind is datetime:
@@ -57,7 +61,7 @@ def _typed(item: Any, kind: type) -> Any:
             return date.fromisoformat(item)
         if kind is UUID:
             return UUID(item)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a moment outside the calendar in UTC
         raise _bad_cursor() from None
     return item
 

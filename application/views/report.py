@@ -91,21 +91,21 @@ def period_report(
     A caller who reaches only some stations gets a report of those: its first section sums them."""
     reached = reach.station_ids(conn)
     low = datetime.combine(start, time.min, tzinfo=timezone.utc)
-    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    high = datetime.combine(end, time.max, tzinfo=timezone.utc)  # inclusive: the day after 9999-12-31 is none
     sections: dict[UUID | None, Section] = defaultdict(Section)
 
     def both(station: UUID) -> tuple[Section, Section]:
         return sections[DISTRICT], sections[station]
 
-    opened = select(cases.c.station_id).where(cases.c.opened_at >= low, cases.c.opened_at < high)
+    opened = select(cases.c.station_id).where(cases.c.opened_at >= low, cases.c.opened_at <= high)
     for row in conn.execute(narrowed(opened, cases.c.station_id, reached)):
         for section in both(row.station_id):
             section.cases_opened += 1
-    closed = select(closures).where(closures.c.closed_at >= low, closures.c.closed_at < high)
+    closed = select(closures).where(closures.c.closed_at >= low, closures.c.closed_at <= high)
     for row in conn.execute(narrowed(closed, closures.c.station_id, reached)):
         for section in both(row.station_id):
             section.cases_closed.add(row.case_id)
-    done = select(interventions).where(interventions.c.occurred_at >= low, interventions.c.occurred_at < high)
+    done = select(interventions).where(interventions.c.occurred_at >= low, interventions.c.occurred_at <= high)
     for row in conn.execute(narrowed(done, interventions.c.station_id, reached)):
         for section in both(row.station_id):
             section.interventions[row.kind] += 1
@@ -116,13 +116,13 @@ def period_report(
         for section in both(row.station_id):
             section.pairs_active += 1
             section.pairs_started += int(row.started_on >= start)
-            section.pairs_closed += int(row.closed_at is not None and utc(row.closed_at) < high)
+            section.pairs_closed += int(row.closed_at is not None and utc(row.closed_at) <= high)
             section.mentors.add(row.volunteer_id)
     held = select(sessions).where(sessions.c.held_on >= start, sessions.c.held_on <= end)
     for row in conn.execute(narrowed(held, sessions.c.station_id, reached)):
         for section in both(row.station_id):
             section.volunteers_active.add(row.volunteer_id)
-    made = select(referrals).where(referrals.c.made_at >= low, referrals.c.made_at < high)
+    made = select(referrals).where(referrals.c.made_at >= low, referrals.c.made_at <= high)
     for row in conn.execute(narrowed(made, referrals.c.station_id, reached)):
         for section in both(row.station_id):
             section.referrals_made[row.department_id] += 1
@@ -130,7 +130,7 @@ def period_report(
                 section.referral_waits[row.department_id].append(utc(row.answered_at) - utc(row.made_at))
 
     passed = select(screenings.c.volunteer_id).where(
-        screenings.c.passed.is_(True), screenings.c.screened_at >= low, screenings.c.screened_at < high
+        screenings.c.passed.is_(True), screenings.c.screened_at >= low, screenings.c.screened_at <= high
     )
     screened = {row.volunteer_id for row in conn.execute(passed)}
     trained: dict[UUID, Decimal] = defaultdict(Decimal)

@@ -13,9 +13,11 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.main import create_app
 from domain.common import Actor, Role
+from infrastructure.settings import Settings
 from tests.api.acting import ActingClient, settings_with_access
 from tests.api.conftest import (
     CASE,
@@ -336,3 +338,17 @@ def test_a_failing_store_is_503_problem_json_not_500(
         body = problem(response, 503)
         assert body["type"] == "urn:youthcare:problem:store_unavailable"
         assert response.headers["retry-after"] == "5"
+
+
+def test_a_fault_of_the_service_is_problem_json_and_says_the_connection_closes(tmp_path: Path) -> None:
+    """The server closes the connection after an unhandled error: the answer says so."""
+    app = create_app(settings_with_access(Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'fault.db'}"))))
+
+    @app.get("/fault")
+    def fault() -> None:
+        raise RuntimeError("a fault no client caused")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/fault")
+    problem(answer, 500)
+    assert answer.headers["connection"] == "close"

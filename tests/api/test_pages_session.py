@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.main import create_app
-from api.pages.web import FORM_LIMIT, safe_next
+from api.pages.web import safe_next
 from infrastructure.persistence import MEMORY_URL
-from infrastructure.settings import Settings
+from infrastructure.settings import DEFAULT_MAX_BODY_BYTES, Settings
 from tests.api.acting import ADMIN_PASSWORD, settings_with_access
 
 
@@ -78,8 +78,27 @@ def test_a_form_from_another_origin_is_refused_even_with_the_right_token(browser
 
 def test_a_form_larger_than_the_limit_is_refused_with_413(browser: TestClient) -> None:
     token = _signed_in(browser)
-    answer = browser.post("/ui/language", data={"csrf": token, "lang": "en", "padding": "x" * (FORM_LIMIT + 1)})
+    padding = "x" * (DEFAULT_MAX_BODY_BYTES + 1)
+    answer = browser.post("/ui/language", data={"csrf": token, "lang": "en", "padding": padding})
     assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")  # a page, in the visitor's language
+    assert answer.headers["connection"] == "close"
+
+
+def test_a_form_sent_without_a_length_is_refused_once_it_passes_the_limit(browser: TestClient) -> None:
+    token = _signed_in(browser)
+    form = f"csrf={token}&lang=en&padding=".encode() + b"x" * DEFAULT_MAX_BODY_BYTES
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(form), 64 * 1024):
+            yield form[start : start + 64 * 1024]
+
+    answer = browser.post(
+        "/ui/language", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["connection"] == "close"
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ def volunteer_command(visit: SignedIn, volunteer_id: UUID, command: str, form: F
         written: Written = run(caller, volunteer_id, expected_version=version, **fields)
         return written
 
-    body = read_form(visit, form, names)
+    body = read_form(visit, form, names, choices=("passed",), numbers=("hours",))
     done = attempt(visit, form, body, model, send, record=("volunteer", volunteer_id))
     again = lambda failed: _volunteer_page(visit, volunteer_id, (part, failed))  # noqa: E731
     return answer(visit, done, again, lambda _: f"{VOLUNTEERS}/{volunteer_id}?done=admin.{done_key}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -101,10 +101,15 @@ def shown_value(value: Any) -> str:
 
 
 def _day_start(visit: Visit, day: date | None, *, after: bool = False) -> datetime | None:
-    """The start of a day in the district's time zone (of the next day, to include the whole day)."""
+    """The start of a day in the district's time zone (of the next day, to include the whole day).
+    None, an open end, where that falls outside the calendar (before 0001-01-01 or after 9999-12-31 in UTC)."""
     if day is None:
         return None
-    return datetime.combine(day + timedelta(days=1) if after else day, time.min, tzinfo=visit.words.zone)
+    try:
+        start = datetime.combine(day + timedelta(days=1) if after else day, time.min, tzinfo=visit.words.zone)
+        return start.astimezone(timezone.utc)
+    except OverflowError:
+        return None
 
 
 class Lookup(BaseModel):

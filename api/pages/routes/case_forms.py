@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from api.pages.forms import Attempt, attempt, read_form
 from api.pages.routes.cases import options
-from api.pages.web import Form, PageRoute, SignedIn, Visit, text
+from api.pages.web import Form, PageRoute, SignedIn, Visit
 from api.schemas import Assignment, ConsentBody, InterventionBody, Reason, RiskAssessmentBody
 from application.access.policy import Action
 from application.base import Written
@@ -43,6 +43,7 @@ class CaseForm:
     command: str  # the front door's method, called as the API's router calls it
     versioned: bool = False
     moments: tuple[str, ...] = ()  # `datetime-local` fields, read in the district's time zone
+    numbers: tuple[str, ...] = ()  # number fields, sent as numbers
     choices: tuple[str, ...] = ()  # yes-or-no radio buttons (`true`/`false`); unchosen is missing
 
 
@@ -53,6 +54,7 @@ RISK = CaseForm(
     ("instrument", "score", "level", "notes"),
     "assess_risk",
     versioned=True,
+    numbers=("score",),
 )
 ASSIGNMENT = CaseForm(
     "assignment",
@@ -69,6 +71,7 @@ INTERVENTION = CaseForm(
     ("kind", "occurred_at", "duration_minutes", "notes", "performed_by"),
     "log_intervention",
     moments=("occurred_at",),
+    numbers=("duration_minutes",),
 )
 CONSENT = CaseForm(
     "consent",
@@ -143,11 +146,9 @@ def _send(visit: Visit, case_id: UUID, form: FormData, spec: CaseForm) -> Respon
     """Run the form's command; back to the case page with a flash, or the form again as typed."""
     assert visit.caller is not None
     caller = visit.caller
-    body = read_form(visit, form, spec.fields, moments=spec.moments)
-    for name in spec.choices:
-        chosen = text(form, name)
-        if chosen in ("true", "false"):  # no default: a consent is never withdrawn by leaving a choice blank
-            body[name] = chosen == "true"
+    # a choice left blank stays missing: a consent is never withdrawn by leaving it unchosen
+    names = spec.fields + spec.choices
+    body = read_form(visit, form, names, choices=spec.choices, numbers=spec.numbers, moments=spec.moments)
     result = attempt(
         visit,
         form,

@@ -297,7 +297,7 @@ def log_session(pair_id: UUID, visit: SignedIn, form: Form) -> Response:
         visit,
         form,
         pair_id,
-        read_form(visit, form, SESSION_FIELDS),
+        read_form(visit, form, SESSION_FIELDS, numbers=("duration_minutes", "progress")),
         SessionBody,
         lambda fields, v: visit.front.log_session(caller, pair_id, expected_version=v, **fields),
         "session_logged",
