@@ -284,32 +284,52 @@ def test_an_if_match_star_lets_the_write_through(client: TestClient, ids: dict[s
     assert written["version"] == version + 1
 
 
+def _raced(
+    client: ActingClient, monkeypatch: pytest.MonkeyPatch, referral_id: str, path: str, body: dict[str, Any]
+) -> Any:
+    """Send `body` to `path` of the referral, letting a rival's progress note land between the
+    loser's load and its save."""
+    application = client.app.state.youthcare  # type: ignore[attr-defined]
+    real_save = application._save_linked
+    raced: list[UUID] = []
+
+    def let_a_rival_write_first(*records: Any, **kwargs: Any) -> Any:
+        if not raced and any(record.id == UUID(referral_id) for record in records):
+            raced.append(UUID(referral_id))
+            application.note_referral_progress(RIVAL, UUID(referral_id), note="the rival's note")
+        return real_save(*records, **kwargs)
+
+    monkeypatch.setattr(application, "_save_linked", let_a_rival_write_first)
+    response = client.post(f"/referrals/{referral_id}/{path}", json=body)
+    monkeypatch.undo()
+    assert raced, "the rival write never ran"
+    return response
+
+
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
+def test_an_append_that_loses_a_race_is_tried_again_and_both_are_stored(
     store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request)))) as client:
         referral_id = create_referral(client)["id"]
-        application = client.app.state.youthcare  # type: ignore[attr-defined]
-        real_save = application._save_linked  # loaded, not yet saving: the moment a rival can get in
-        raced: list[UUID] = []
+        response = _raced(client, monkeypatch, referral_id, "progress-notes", {"note": "the loser's note"})
+        assert response.status_code == 200, response.text
+        stored = ok(client.get(f"/referrals/{referral_id}"))
+        assert (stored["version"], stored["notes"]) == (3, ["the rival's note", "the loser's note"])
 
-        def let_a_rival_write_first(*records: Any, **kwargs: Any) -> Any:
-            # The loser has loaded the referral and is about to save: the rival's note lands first.
-            if not raced and any(record.id == UUID(referral_id) for record in records):
-                raced.append(UUID(referral_id))
-                application.note_referral_progress(RIVAL, UUID(referral_id), note="the rival's note")
-            return real_save(*records, **kwargs)
 
-        monkeypatch.setattr(application, "_save_linked", let_a_rival_write_first)
-        response = client.post(f"/referrals/{referral_id}/progress-notes", json={"note": "the loser's note"})
-        monkeypatch.undo()
-
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_write_that_loses_a_race_is_409_and_only_the_winner_is_stored(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision (here: declining) depends on the record as it was read, so it is not retried."""
+    with ActingClient(create_app(settings_with_access(settings_for(store, tmp_path, request)))) as client:
+        referral_id = create_referral(client)["id"]
+        response = _raced(client, monkeypatch, referral_id, "decline", {"reason": "no places this term"})
         body = problem(response, 409)
         assert body["type"] == "urn:youthcare:problem:concurrent_write"
-        assert raced, "the rival write never ran"
         stored = ok(client.get(f"/referrals/{referral_id}"))
-        assert (stored["version"], stored["notes"]) == (2, ["the rival's note"])
+        assert (stored["version"], stored["notes"], stored["status"]) == (2, ["the rival's note"], "pending")
 
 
 @pytest.mark.parametrize(
