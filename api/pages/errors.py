@@ -26,8 +26,20 @@ def _sentence(words: Words, key: str, english: str) -> str:
 def _labelled(words: Words, field: str | None, sentence: str) -> str:
     if not field:
         return sentence
-    label = words.gettext(f"field.{field}") if words.has(f"field.{field}") else field
+    name = field.rsplit(".", 1)[-1]  # a nested field (`youth.full_name`) by its own label
+    label = words.gettext(f"field.{name}") if words.has(f"field.{name}") else field
     return words.gettext("error.on_field", field=label, error=sentence)
+
+
+def _form_field(location: tuple[int | str, ...]) -> str | None:
+    """The form field a problem belongs to: nested models by dotted name (`youth.full_name`), an
+    item of a list on the list itself (`goals`, not `goals.0`)."""
+    names = []
+    for part in location:
+        if isinstance(part, int):
+            break
+        names.append(str(part))
+    return ".".join(names) or None
 
 
 def shown(words: Words, error: Exception) -> list[Shown]:
@@ -35,8 +47,7 @@ def shown(words: Words, error: Exception) -> list[Shown]:
     if isinstance(error, ValidationError):
         found = []
         for problem in error.errors():
-            location = [str(part) for part in problem.get("loc", ())]
-            field = location[0] if location else None
+            field = _form_field(problem.get("loc", ()))
             kind = str(problem.get("type", "value_error"))
             found.append(Shown(field, _labelled(words, field, _sentence(words, f"error.{kind}", problem["msg"]))))
         return found

@@ -13,12 +13,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from api.pages.errors import Shown, shown
 from api.pages.forms import Attempt, attempt, read_form
 from api.pages.web import Form, PageRoute, SignedIn, Visit
-from api.schemas import OpenCase, YouthDetails
+from api.schemas import OpenCase
 from application.access.policy import Action
 from application.base import Written
 from application.errors import Forbidden, InvalidValue, NotFound, PossibleDuplicate
@@ -144,6 +143,7 @@ def open_case(visit: SignedIn, form: Form) -> Response:
     assert visit.caller is not None
     caller = visit.caller
     body = read_form(visit, form, OPEN_FIELDS, checks=("confirm_new",))
+    body.setdefault("youth", {})  # all of the youth's fields left blank: each is named, not `youth` as a whole
     duplicate: list[UUID | None] = []
 
     def command(fields: dict[str, Any], _: int | None) -> Written:
@@ -159,17 +159,7 @@ def open_case(visit: SignedIn, form: Form) -> Response:
         warned = "&warned=1" if result.record.get("warnings") else ""
         also = "".join(f"&similar={case_id}" for case_id in similar)
         return visit.redirect(f"/ui/cases/{result.id}?done=cases.opened{warned}{also}")
-    result.errors = [error for error in result.errors if error.field != "youth"] + _youth_errors(visit, body)
     return _new_case_page(visit, result, duplicate=bool(duplicate), duplicate_case_id=next(iter(duplicate), None))
-
-
-def _youth_errors(visit: Visit, body: dict[str, Any]) -> list[Shown]:
-    """The youth's fields said one by one (the API's model names the whole `youth` at once)."""
-    try:
-        YouthDetails.model_validate(body.get("youth", {}))
-    except ValidationError as error:
-        return [Shown(f"youth.{found.field}", found.text) for found in shown(visit.words, error)]
-    return []
 
 
 def _own_station(visit: Visit) -> list[tuple[str, str]]:
