@@ -12,6 +12,7 @@ from api import errors, pages
 from api.errors import ERROR_RESPONSES
 from api.limits import BodyLimit, BodyTooLarge
 from api.observing import Observing, service_router
+from api.openapi import linked_openapi
 from api.pages.web import form_too_large
 from api.routers import audit, auth, cases, coordination, organisation, pairs, referrals, reports, users, volunteers
 from infrastructure.front import anchor_writer, bootstrap, create_front
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.openapi = linked_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(Observing, metrics=metrics)
     app.include_router(service_router(settings, metrics))
