@@ -80,6 +80,17 @@ def _in_utc(moment: datetime) -> datetime:
     return moment
 
 
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _written_in_digits(value: Any) -> Any:
+    """A whole number in a query string, in the digits 0-9 alone. Python's int() also reads `1_000`,
+    `+5`, ` 5 ` and other scripts' digits: no client means those as numbers, so none is one."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise PydanticCustomError("int_digits", "must be a whole number written in the digits 0-9 alone")
+    return value
+
+
 VISIBLE = AfterValidator(visible)
 # The types every model (and every query parameter of api/routers/common.py) takes its values in.
 Whole = Annotated[int, Strict()]
@@ -87,6 +98,9 @@ Flag = Annotated[bool, Strict()]
 Amount = Annotated[Decimal, BeforeValidator(_json_number)]  # its field states its JSON schema: a number
 Day = Annotated[date, BeforeValidator(_iso_text)]
 Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
+# A query parameter's whole number: `Annotated[int, Query(ge=..., le=...), DIGITS]`, after its Query
+# so that the bounds still show in the OpenAPI document.
+DIGITS = BeforeValidator(_written_in_digits)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), VISIBLE]
 Short = Annotated[str, StringConstraints(max_length=200)]

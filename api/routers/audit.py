@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith, Cursor, Limit
-from api.schemas import NO_CONTROL_CHARACTERS, Moment
+from api.schemas import DIGITS, NO_CONTROL_CHARACTERS, Moment
 from application.errors import InvalidValue
 from application.views.audit_queries import AuditFilter
 from application.views.verification import Anchor
@@ -62,7 +62,9 @@ def audit_trail(
 def verification(
     door: Door,
     caller: CurrentCaller,
-    anchor_position: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="An anchor's position.")] = None,
+    anchor_position: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="An anchor's position."), DIGITS
+    ] = None,
     anchor_link: Annotated[
         str | None, Query(pattern="^[0-9a-f]{64}$", description="The anchor's log link (hex).")
     ] = None,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import (
+    DIGITS,
     NO_CONTROL_CHARACTERS,
     Assignment,
     Closure,
@@ -122,8 +123,10 @@ def case_timeline(
     case_id: UUID,
     door: Door,
     caller: CurrentCaller,
-    after_position: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this log position.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=5000, description="Events per page.")] = 500,
+    after_position: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Events after this log position."), DIGITS
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Events per page."), DIGITS] = 500,
 ) -> dict[str, object]:
     """The case file: the case's events merged in log order with those of its pairs and
     referrals, each with its record, actor, data and changed fields. Page on with

@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import Query
 
-from api.schemas import NO_CONTROL_CHARACTERS, Moment
+from api.schemas import DIGITS, NO_CONTROL_CHARACTERS, Moment
+from application.base import MAX_VERSION
 
 AtVersion = Annotated[
-    int | None, Query(ge=1, description="Read the record as it stood at this version (1 = as created).")
+    int | None,
+    Query(ge=1, le=MAX_VERSION, description="Read the record as it stood at this version (1 = as created)."),
+    DIGITS,
 ]
 
 ConsistentWith = Annotated[
@@ -22,8 +25,9 @@ ConsistentWith = Annotated[
             "so you read your own writes; past the wait: 503 with Retry-After."
         ),
     ),
+    DIGITS,
 ]
-Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page."), DIGITS]
 Cursor = Annotated[
     str | None,
     Query(
@@ -42,10 +46,11 @@ AsOf = Annotated[
     ),
 ]
 AfterVersion = Annotated[
-    int, Query(ge=0, le=2**31 - 1, description="List events after this version (0: from the start).")
+    int, Query(ge=0, le=MAX_VERSION, description="List events after this version (0: from the start)."), DIGITS
 ]
-HistoryLimit = Annotated[int, Query(ge=1, le=500, description="Events per page.")]
+HistoryLimit = Annotated[int, Query(ge=1, le=500, description="Events per page."), DIGITS]
 OverdueDays = Annotated[
     int | None,
     Query(ge=1, le=3650, description="Accepted referrals not completed within this many days are overdue."),
+    DIGITS,
 ]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith, Cursor, Limit, OverdueDays
+from api.schemas import DIGITS
 
 router = APIRouter(prefix="/coordination", tags=["coordination"])
 
@@ -56,7 +57,7 @@ def departments(
 def stations(
     door: Door,
     caller: CurrentCaller,
-    months: Annotated[int, Query(ge=1, le=120, description="Months of interventions to show.")] = 12,
+    months: Annotated[int, Query(ge=1, le=120, description="Months of interventions to show."), DIGITS] = 12,
     limit: Limit = 100,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
@@ -71,7 +72,7 @@ def mentors(
     door: Door,
     caller: CurrentCaller,
     contact_days: Annotated[
-        int | None, Query(ge=1, le=3650, description="Flag active pairs with no session for this many days.")
+        int | None, Query(ge=1, le=3650, description="Flag active pairs with no session for this many days."), DIGITS
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.pages.routes.coordination import said
 from api.pages.web import PageRoute, SignedIn, Visit
-from api.schemas import NO_CONTROL_CHARACTERS
+from api.schemas import DIGITS, NO_CONTROL_CHARACTERS
 from application.errors import InvalidValue, NotFound
 from application.views.audit_queries import AuditFilter
 
@@ -141,7 +141,7 @@ class Moment(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     at: datetime | None = None
-    version: int | None = Field(None, ge=1, le=2**31 - 1)
+    version: Annotated[int | None, Field(ge=1, le=2**31 - 1), DIGITS] = None
 
 
 def _filled(visit: Visit) -> dict[str, str]:

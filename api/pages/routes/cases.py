@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from api.pages.errors import Shown, shown
 from api.pages.forms import Attempt, attempt, read_form
 from api.pages.web import Form, PageRoute, SignedIn, Visit
-from api.schemas import OpenCase
+from api.schemas import DIGITS, OpenCase
 from application.access.policy import Action
 from application.base import Written
 from application.errors import Forbidden, InvalidValue, NotFound, PossibleDuplicate
@@ -194,7 +194,7 @@ def _new_case_page(
 def case_page(
     case_id: UUID,
     visit: SignedIn,
-    after_position: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    after_position: Annotated[int, Query(ge=0, le=2**63 - 1), DIGITS] = 0,
     similar: Annotated[list[str] | None, Query()] = None,
     warned: bool = False,
 ) -> Response:

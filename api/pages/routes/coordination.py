@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -18,6 +18,7 @@ from api.pages.charts import Group, bar_chart
 from api.pages.errors import Shown, shown
 from api.pages.i18n import Words
 from api.pages.web import PageRoute, SignedIn, Visit
+from api.schemas import DIGITS
 from application.views.report import report_csv
 from domain.common import InvalidValue
 from domain.youth_case import InterventionKind, RiskLevel
@@ -47,9 +48,9 @@ class ViewChoice(BaseModel):
     """What the coordinator may set on the views (the API's own bounds) and where each list is paged to."""
 
     model_config = ConfigDict(extra="ignore")
-    months: int = Field(12, ge=1, le=120)
-    overdue_after_days: int | None = Field(None, ge=1, le=3650)
-    contact_days: int | None = Field(None, ge=1, le=3650)
+    months: Annotated[int, Field(ge=1, le=120), DIGITS] = 12
+    overdue_after_days: Annotated[int | None, Field(ge=1, le=3650), DIGITS] = None
+    contact_days: Annotated[int | None, Field(ge=1, le=3650), DIGITS] = None
     stations_cursor: str | None = Field(None, max_length=500)
     departments_cursor: str | None = Field(None, max_length=500)
     mentors_cursor: str | None = Field(None, max_length=500)

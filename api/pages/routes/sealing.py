@@ -29,7 +29,7 @@ from api.pages.forms import Attempt, attempt, read_form, typed
 from api.pages.routes.admin import managing
 from api.pages.routes.cases import sealed_for_a_purpose, show_case
 from api.pages.web import Form, PageRoute, SignedIn, Visit, text
-from api.schemas import SealBody
+from api.schemas import DIGITS, SealBody
 from application.access.policy import Action
 from application.base import Written
 from application.errors import InvalidValue, NotFound
@@ -128,7 +128,7 @@ def sealed_case_page(
     case_id: UUID,
     visit: SignedIn,
     purpose: str | None = None,
-    after_position: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    after_position: Annotated[int, Query(ge=0, le=2**63 - 1), DIGITS] = 0,
 ) -> Response:
     """A sealed case, read with the purpose stated (the same checks as the API's `?purpose=`);
     without one, the form asking for it. Whoever may not read it so finds nothing here."""
