@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.limits import BodyTooLarge
+from api.observing import REQUEST_ID_HEADER
 from application.errors import (
     ConcurrentWrite,
     Forbidden,
@@ -28,6 +29,7 @@ from application.errors import (
     Unauthenticated,
     ViewNotReady,
 )
+from infrastructure.logs import current_request
 
 logger = logging.getLogger(__name__)
 
@@ -212,14 +214,21 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     """A fault of the service. The server closes the connection after it (the error goes on up to
-    it once answered), so the answer says so: the client opens a new one rather than reuse this."""
+    it once answered), so the answer says so: the client opens a new one rather than reuse this.
+
+    It is answered outside the middleware that gives every answer its request id (the error went
+    past it), so it carries the id itself: the one its log lines carry, to quote when reporting it."""
     logger.exception("unhandled error", exc_info=exc)
+    headers = {"Connection": "close"}
+    context = current_request.get()
+    if context is not None:
+        headers[REQUEST_ID_HEADER] = context.request_id
     return problem(
         500,
         "Internal error",
         "the service failed; the fault is logged",
         code="internal_error",
-        headers={"Connection": "close"},
+        headers=headers,
     )
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -372,3 +373,20 @@ def test_a_fault_of_the_service_is_problem_json_and_says_the_connection_closes(t
         answer = client.get("/fault")
     problem(answer, 500)
     assert answer.headers["connection"] == "close"
+
+
+def test_a_fault_of_the_service_still_answers_with_the_request_id(tmp_path: Path) -> None:
+    """The id to quote when reporting it: the client's own, or the one its log lines carry."""
+    app = create_app(settings_with_access(Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'fault.db'}"))))
+
+    @app.get("/fault")
+    def fault() -> None:
+        raise RuntimeError("a fault no client caused")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        traced = client.get("/fault", headers={"X-Request-ID": "fault-trace-1"})
+        untraced = client.get("/fault")
+    problem(traced, 500)
+    assert traced.headers["x-request-id"] == "fault-trace-1"
+    problem(untraced, 500)
+    assert re.fullmatch(r"[0-9a-f]{32}", untraced.headers["x-request-id"])
