@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    DataError,
     IntegrityError,
     JSONTranscoder,
     Notification,
@@ -29,6 +30,7 @@ from application.errors import (
     ConcurrentWrite,
     InvalidValue,
     NotFound,
+    OutOfRange,
     ReferenceNotFound,
     StaleVersion,
     StoreUnavailable,
@@ -149,6 +151,8 @@ class BaseApp(Application[UUID]):
             yield
         except IntegrityError as error:
             raise ConcurrentWrite("another change to this record was saved first; reload and try again") from error
+        except DataError as error:
+            raise OutOfRange() from error
         except PersistenceError as error:
             logger.exception("event store failure")
             raise StoreUnavailable("the event store is unavailable; try again shortly") from error

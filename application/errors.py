@@ -16,6 +16,7 @@ __all__ = [
     "StaleVersion",
     "ConcurrentWrite",
     "StoreUnavailable",
+    "OutOfRange",
     "ViewNotReady",
     "Forbidden",
     "Unauthenticated",
@@ -58,6 +59,16 @@ class ConcurrentWrite(ApplicationError):
 
 class StoreUnavailable(ApplicationError):
     """The event store could not be reached or failed; the command may be retried."""
+
+
+class OutOfRange(InvalidValue):
+    """The store refused a value of the request as outside what it can hold or compare (a number
+    beyond a column's range): bad input, not an outage. The edge's bounds should have caught it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a value of the request is outside the range the store can hold", rule="out_of_range", field="request"
+        )
 
 
 class ViewNotReady(ApplicationError):

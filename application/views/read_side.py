@@ -13,9 +13,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
-from application.errors import ViewNotReady
+from application.errors import OutOfRange, ViewNotReady
 from application.history import RECORD_TYPES
 from application.views.audit_queries import AuditFilter, audit_trail_page
 from application.views.audit_trail import AuditTrail
@@ -97,6 +97,8 @@ class ReadSide:
             header = {"view": name, "position": self.source.position(name)}
             with self.source.reading() as conn:
                 yield conn, header
+        except DataError as error:  # a value beyond a column's range: the request's fault, not the view's
+            raise OutOfRange() from error
         except SQLAlchemyError as error:  # e.g. a rebuild in another process dropped the tables mid-read
             logger.warning("view %s could not be read", name, exc_info=True)
             raise ViewNotReady(f"the {name} view could not be read; retry shortly", retry_after=5) from error
