@@ -15,6 +15,7 @@ from api.cli.context import load_settings, opened
 from api.cli.output import ProgressBar, console_for, say, table
 from application.views.hash_chain import HashChain
 from infrastructure.front import anchor_writer, create_front
+from infrastructure.logs import configure_logging
 from infrastructure.settings import Settings
 
 projections = typer.Typer(help="Inspect or rebuild the views.", no_args_is_help=True)
@@ -85,7 +86,9 @@ def projector_command() -> None:
 
     Exit status: 0 when stopped by a signal.
     """
-    raise typer.Exit(run_projector(load_settings()))
+    settings = Settings()
+    configure_logging(settings)  # a service like the API: its lines as YOUTHCARE_LOG_FORMAT says
+    raise typer.Exit(run_projector(settings))
 
 
 @projections.command("status")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from application.views.casework import Casework
 from bench.seed import seed
 from infrastructure.persistence import create_application
 from infrastructure.settings import Settings
+from tests.e2e.server import running_projector
 from tests.integration.test_application import STAFF, close_case, open_case, station
 
 pytestmark = pytest.mark.e2e
@@ -117,3 +120,27 @@ def test_replay_prints_the_timeline_and_state_as_they_stood(tmp_path: Path) -> N
     assert any(line.startswith("status") and line.split()[-1] == "open" for line in lines)
     assert before.returncode == 1 and "did not exist yet" in before.stderr
     assert naive.returncode == 2 and "zone" in naive.stderr
+
+
+@pytest.mark.parametrize("log_format", ["json", "plain"])
+def test_the_projector_logs_in_the_format_the_settings_name(tmp_path: Path, log_format: str) -> None:
+    """`youthcare projector` runs beside the API as a service: its lines are JSON (or plain) as
+    YOUTHCARE_LOG_FORMAT says, like the API's, not the command line's own plain lines."""
+    database = tmp_path / "projector.db"
+    app = create_application(Settings(database_url=SecretStr(f"sqlite:///{database}")))
+    seed(app, 50)
+    app.close()
+    log = tmp_path / "projector.log"
+    env = {"YOUTHCARE_DATABASE_URL": f"sqlite:///{database}", "YOUTHCARE_LOG_FORMAT": log_format}
+    with running_projector(env, log):
+        deadline = time.monotonic() + 60
+        while "projector started" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert any("projector started" in line for line in lines), lines
+    if log_format == "json":
+        parsed = [json.loads(line) for line in lines]
+        started = next(line for line in parsed if "projector started" in line["message"])
+        assert (started["level"], started["logger"]) == ("info", "api.cli.views")
+    else:
+        assert not any(line.startswith("{") for line in lines), lines
