@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -84,18 +85,27 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field(location: tuple[Any, ...]) -> str:
+# How pydantic names the member of a union an error came from, in its location: a model's class
+# (`PlanGoalBody`), a validated or constrained type (`function-after[visible(), constrained-str]`), a
+# plain one (`str`). No field of ours is spelt so: the field is said where it stands (`goals.0`).
+_UNION_MEMBER = re.compile(r"^([A-Z][A-Za-z0-9]*|[a-z-]+\[.*\]|constrained-[a-z]+|str|int|float|bool|none)$")
+
+
+def _field(location: tuple[Any, ...], kind: str = "") -> str:
     parts = [str(p) for p in location]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:] or parts
-    return ".".join(parts)
+    # An unknown field is named as the client spelt it, whatever it looks like.
+    named = parts[-1:] if kind == "extra_forbidden" else []
+    kept = [p for p in parts[: len(parts) - len(named)] if not _UNION_MEMBER.match(p)] + named
+    return ".".join(kept or parts)
 
 
 def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
-            "field": "body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ()))),
+            "field": "body" if e.get("type") == "json_invalid" else _field(tuple(e.get("loc", ())), e.get("type", "")),
             "message": e.get("msg", ""),
             "type": e.get("type", ""),
         }

@@ -23,6 +23,7 @@ from tests.api.acting import ActingClient, settings_with_access
 from tests.api.conftest import (
     CASE,
     STATION,
+    create_case,
     create_department,
     create_pair,
     create_referral,
@@ -390,3 +391,21 @@ def test_a_fault_of_the_service_still_answers_with_the_request_id(tmp_path: Path
     assert traced.headers["x-request-id"] == "fault-trace-1"
     problem(untraced, 500)
     assert re.fullmatch(r"[0-9a-f]{32}", untraced.headers["x-request-id"])
+
+
+@pytest.mark.parametrize(
+    ("goals", "fields"),
+    [
+        (["Back in class", "\x01"], {"goals.1"}),
+        ([{"goal": "\x01"}], {"goals.0", "goals.0.goal"}),
+        ([{"goal": "Back in class", "status": "nowhere"}], {"goals.0", "goals.0.status"}),
+        ([7], {"goals.0"}),
+    ],
+    ids=["text", "goal's text", "goal's status", "neither"],
+)
+def test_an_error_in_a_goal_that_is_text_or_a_goal_names_where_it_stands_not_pydantics_union_members(
+    client: TestClient, goals: list[Any], fields: set[str]
+) -> None:
+    case = create_case(client)
+    refused = problem(client.put(f"/cases/{case['id']}/plan", json={"goals": goals}), 422)
+    assert {e["field"] for e in refused["errors"]} == fields, refused["errors"]
