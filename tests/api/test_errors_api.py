@@ -254,9 +254,9 @@ def test_a_stale_if_match_is_412_and_the_write_does_not_happen(
     assert after == before
 
 
-@pytest.mark.parametrize("if_match", ["1", "abc", '"1", "2"', '"x"', ""])
+@pytest.mark.parametrize("if_match", ["1", "abc", '"1", "2"', '"x"', "", '"1"\x1c', '\x0b"1"', b'"1"\xa0'])
 def test_a_malformed_if_match_is_invalid_input_and_the_write_does_not_happen(
-    client: TestClient, ids: dict[str, str], if_match: str
+    client: TestClient, ids: dict[str, str], if_match: str | bytes
 ) -> None:
     version = version_of(client, f"/cases/{ids['case']}")
 
