@@ -78,6 +78,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Sign-in only: repeated failures for a username close it for a while.
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: _documented("Too many failed sign-ins for this username lately; try again after `Retry-After` seconds.")
+}
+
+
 def problem(
     status: int, title: str, detail: str, *, code: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import CurrentCaller, Door, Token, record_response
+from api.errors import THROTTLED
 from api.routers.common import ConsistentWith
 from api.schemas import PasswordChange
 
@@ -23,7 +24,7 @@ class TokenAnswer(BaseModel):
     expires_in: int
 
 
-@router.post("/token", response_model=TokenAnswer)
+@router.post("/token", response_model=TokenAnswer, responses=THROTTLED)
 def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], door: Door, request: Request) -> JSONResponse:
     """Sign in with the OAuth2 password form (`username`, `password`): a bearer token that
     expires when unused for a while or after some hours. Five failures for one username

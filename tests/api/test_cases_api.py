@@ -275,11 +275,12 @@ def test_version_zero_is_invalid_input(client: TestClient) -> None:
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize("version", [2**31, 2**63, 10**30])
-def test_a_version_too_big_for_the_store_is_not_found(
+def test_a_version_beyond_what_the_store_keeps_is_invalid_input_before_it_is_looked_for(
     store: str, version: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     app = create_app(settings_with_access(settings_for(store, tmp_path, request)))
     with ActingClient(app, raise_server_exceptions=False) as client:
         case = create_case(client)
 
-        problem(client.get(f"/cases/{case['id']}", params={"version": version}), 404)
+        refused = problem(client.get(f"/cases/{case['id']}", params={"version": version}), 422)
+        assert [e["field"] for e in refused["errors"]] == ["version"]

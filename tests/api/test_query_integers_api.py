@@ -61,11 +61,6 @@ def test_every_integer_query_parameter_shows_its_bounds_in_the_document(client: 
         assert not {"ge", "le"} & set(bounds), (path, parameter)
 
 
-def test_a_version_beyond_what_the_store_keeps_is_refused_before_it_is_looked_for(client: TestClient) -> None:
-    refused = problem(client.get(f"/stations/{uuid.uuid4()}", params={"version": str(2**31)}), 422)
-    assert [e["field"] for e in refused["errors"]] == ["version"]
-
-
 def test_the_coordination_page_refuses_months_that_are_not_digits_alone(client: ActingClient) -> None:
     client.make_user("coordinator", None, username="coordinator-on-the-pages")
     form = re.search(r'name="csrf" value="([0-9a-f]{64})"', client.get("/ui/signin").text)

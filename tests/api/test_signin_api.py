@@ -278,6 +278,8 @@ def test_five_failures_close_sign_in_for_that_username_even_with_the_right_passw
     closed = sign_in(client, "wu.min")
     problem(closed, 429)
     assert 1 <= int(closed.headers["retry-after"]) <= 15 * 60
+    declared = client.get("/openapi.json").json()["paths"]["/auth/token"]["post"]["responses"]
+    assert "application/problem+json" in declared["429"]["content"], "the document says sign-in may answer 429"
     assert sign_in(client, "admin", ADMIN_PASSWORD).status_code == 200  # other usernames are not closed
 
     clock.now += timedelta(minutes=15, seconds=1)
