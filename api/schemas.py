@@ -25,12 +25,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     Strict,
     StringConstraints,
     WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from domain.common import shows_something
 from domain.mentoring_pair import GoalStatus, SessionMode
@@ -130,6 +132,23 @@ class Body(BaseModel):
         if any(isinstance(text, str) and CONTROL_CHARACTERS.search(text) for text in texts):
             raise ValueError("must not contain control characters")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The document says so too: each text's schema has the pattern, so a client (or a client
+        generated from the document) knows before it sends one."""
+        schema = handler(core)
+        for field in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            _says_no_control_characters(field)
+        return schema
+
+
+def _says_no_control_characters(schema: dict[str, Any]) -> None:
+    for option in [schema, *schema.get("anyOf", [])]:
+        if option.get("type") == "string" and not {"pattern", "format", "enum"} & set(option):
+            option["pattern"] = NO_CONTROL_CHARACTERS
+        if isinstance(option.get("items"), dict):
+            _says_no_control_characters(option["items"])
 
 
 def _example(example: dict[str, Any]) -> ConfigDict:

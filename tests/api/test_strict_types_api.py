@@ -82,7 +82,9 @@ def _must_say_something(schema: dict[str, Any]) -> bool:
     """A text that must say something: a minimum length, and no pattern or format of its own
     (phones, ids, dates)."""
     options = [o for o in schema.get("anyOf", [schema]) if o.get("type") == "string"]
-    return any(o.get("minLength", 0) >= 1 and "pattern" not in o and "format" not in o for o in options)
+    # A pattern of its own (a phone number's) says what it takes; the one every text has does not.
+    plain = (None, schemas.NO_CONTROL_CHARACTERS)
+    return any(o.get("minLength", 0) >= 1 and o.get("pattern") in plain and "format" not in o for o in options)
 
 
 def _required_texts() -> list[tuple[type[BaseModel], str, bool]]:
@@ -141,3 +143,16 @@ def test_a_number_is_not_a_name_and_invisible_characters_are_none(client: TestCl
         refused = problem(client.post("/stations", json={**station, "name": name}), 422)
         assert [e["field"] for e in refused["errors"]] == ["name"]
     assert client.get("/stations").json()["items"] == before
+
+
+@pytest.mark.parametrize(("model", "name"), _fields_of("string"), ids=str)
+def test_a_text_field_says_in_the_document_what_it_refuses(model: type[BaseModel], name: str) -> None:
+    """A control character is refused (422), and the document says so, for clients made from it."""
+    schema = model.model_json_schema()["properties"][name]
+    texts = [option for option in schema.get("anyOf", [schema]) if option.get("type") == "string"]
+    for text in texts:
+        if {"format", "enum"} & set(text):
+            continue
+        assert "pattern" in text, f"{model.__name__}.{name}: {text}"
+        if text["pattern"] == schemas.NO_CONTROL_CHARACTERS:
+            assert _refused(model, name, "a\x01b"), f"{model.__name__}.{name} took a control character"
