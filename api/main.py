@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from api import errors, pages
+from api import errors, idempotency, pages
 from api.errors import ERROR_RESPONSES
 from api.limits import BodyLimit, BodyTooLarge
 from api.observing import Observing, service_router
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    idempotency.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(Observing, metrics=metrics)
     app.include_router(service_router(settings, metrics))

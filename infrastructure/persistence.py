@@ -123,6 +123,7 @@ def create_application(settings: Settings) -> YouthCare:
 
     A master key that does not open the stored case keys stops it here, not at the first read.
     """
+    from infrastructure.idempotency import IdempotencyKeys
     from infrastructure.keys import KeyRing, master_key
     from infrastructure.links import KeyedLinks
     from infrastructure.view_store import ViewStore
@@ -145,6 +146,14 @@ def create_application(settings: Settings) -> YouthCare:
         keyed.create_tables()
         youth_ids = YouthIds(ViewStore(app, settings), master)
         youth_ids.create_tables()
+        idempotency_keys = IdempotencyKeys(
+            ViewStore(app, settings),
+            master,
+            ring,
+            keep_hours=settings.idempotency_keep_hours,
+            lease_seconds=settings.idempotency_lease_seconds,
+        )
+        idempotency_keys.create_tables()
     try:
         ring.check_master()
     except Exception:
@@ -152,6 +161,7 @@ def create_application(settings: Settings) -> YouthCare:
         raise
     app.mapper.keys = ring  # type: ignore[attr-defined]
     app.links = keyed
+    app.idempotency_keys = idempotency_keys
     app.youth_ids = youth_ids
     return app
 

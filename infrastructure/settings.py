@@ -134,6 +134,20 @@ class Settings(BaseSettings):
         "a training) is tried when other writes to the record keep getting in first; then 409 concurrent_write. "
         "One sent with If-Match is tried once.",
     )
+    idempotency_keep_hours: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 365,
+        description="How long an Idempotency-Key is kept: a retry within it with the same key and body gets the "
+        "first answer again and records nothing new.",
+    )
+    idempotency_lease_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How long a request holds its Idempotency-Key before a retry may take it over (when the "
+        "first request's process stopped before answering); meanwhile a retry gets 409 with Retry-After.",
+    )
     max_body_bytes: int = Field(
         default=DEFAULT_MAX_BODY_BYTES,
         ge=1024,
