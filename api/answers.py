@@ -84,6 +84,13 @@ class SealMark(Answer):
     sealed_by: str
 
 
+class SealShown(Answer):
+    """A sealed case's answers carry its seal mark, for whoever may read it sealed."""
+
+    sealed: bool | None = None
+    seal: SealMark | None = None
+
+
 class YouthMinimum(Answer):
     """What a mentor or a department officer may see of the youth, and nothing more."""
 
@@ -306,7 +313,7 @@ class PairRecord(RecordHeader):
     closing_reason: str | None
 
 
-class PairRead(PairRecord, PastRead):
+class PairRead(PairRecord, PastRead, SealShown):
     youth: YouthMinimum | None = Field(default=None, description="What the reader may see of the youth.")
 
 
@@ -337,7 +344,7 @@ class ReferralRecord(RecordHeader):
     withdrawal_reason: str | None
 
 
-class ReferralRead(ReferralRecord, PastRead):
+class ReferralRead(ReferralRecord, PastRead, SealShown):
     youth: YouthMinimum | None = Field(default=None, description="What the reader may see of the youth.")
     consent: ReferralConsent | None = Field(default=None, description="For the department that received it.")
 
@@ -387,13 +394,6 @@ class HistoryEntry(Answer):
     changes: list[FieldChange]
     backfilled: bool | None = Field(default=None, description="Work dated before its record was registered.")
     dated: str | None = Field(default=None, description="The date or time a backfilled entry carries.")
-
-
-class SealShown(Answer):
-    """A sealed case's answers carry its seal mark, for whoever may read it sealed."""
-
-    sealed: bool | None = None
-    seal: SealMark | None = None
 
 
 class History(SealShown):
