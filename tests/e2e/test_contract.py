@@ -108,7 +108,17 @@ def _more_reads(cast: RecordedCast, ids: dict[str, str]) -> None:
 
 
 def test_every_answer_of_the_story_fits_the_schema_the_document_declares(tmp_path: Path) -> None:
-    env = {"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}", **ACCESS_ENV}
+    _story_fits_the_document({"YOUTHCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}"}, tmp_path)
+
+
+@pytest.mark.postgres
+def test_every_answer_fits_the_document_on_postgresql(pg_schema: tuple[str, str], tmp_path: Path) -> None:
+    url, schema = pg_schema
+    _story_fits_the_document({"YOUTHCARE_DATABASE_URL": url, "YOUTHCARE_DATABASE_SCHEMA": schema}, tmp_path)
+
+
+def _story_fits_the_document(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, **ACCESS_ENV}
     answers: list[httpx.Response] = []
     with running_server(env, tmp_path / "server.log") as base_url:
         contract = Contract(httpx.get(f"{base_url}/openapi.json").json())
