@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from api import errors, idempotency, pages
 from api.errors import ERROR_RESPONSES
@@ -28,6 +29,11 @@ def _too_large(request: Request, refused: BodyTooLarge) -> Response:
     if request.url.path.startswith("/ui/"):
         return form_too_large(request, refused)
     return errors.body_too_large(request, refused)
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route function's name (`open_case`): what generated clients call the operation."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -66,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Event-sourced case management for youth care and mentoring.",
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     errors.install(app)
     idempotency.install(app)
