@@ -216,11 +216,12 @@ def intervention(note: str) -> dict[str, Any]:
 class Tally:
     """Every write sent, and what became of it as the client saw it.
 
-    Acknowledged: a 2xx answer (its position and version kept). Unanswered: the connection failed
-    or broke before an answer; such a write may or may not be stored, but never twice.
+    Acknowledged: a 2xx answer (its position and version kept). Unanswered: sent, but the connection
+    broke before an answer; such a write may or may not be stored, but never twice.
     """
 
     sent: int = 0
+    refused: int = 0  # connections refused: nothing sent
     acknowledged: dict[str, tuple[int, int]] = field(default_factory=dict)  # note: (position, version)
     unanswered: set[str] = field(default_factory=set)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -231,16 +232,21 @@ class Tally:
         return self.send(note, lambda: client.post(f"/cases/{case_id}/interventions", json=intervention(note)))
 
     def send(self, note: str, request: Callable[[], httpx.Response]) -> httpx.Response | None:
-        """Make the request that writes `note` and keep what became of it."""
-        with self._guard:
-            self.sent += 1
+        """Make the request that writes `note` and keep what became of it. A connection refused
+        (the server is down) sent nothing, and is counted apart."""
         try:
             answer = request()
+        except httpx.ConnectError:
+            with self._guard:
+                self.refused += 1
+            return None
         except httpx.TransportError:
             with self._guard:
+                self.sent += 1
                 self.unanswered.add(note)
             return None
         with self._guard:
+            self.sent += 1
             self.statuses[answer.status_code] += 1
             if 200 <= answer.status_code < 300:
                 body = answer.json()
@@ -252,6 +258,7 @@ class Tally:
         lost = [note for note in self.acknowledged if stored[note] == 0]
         return {
             "sent": self.sent,
+            "refused_connections": self.refused,
             "acknowledged": len(self.acknowledged),
             "unanswered": len(self.unanswered),
             "unanswered_but_stored": sum(1 for note in self.unanswered if stored[note]),
@@ -263,15 +270,29 @@ class Tally:
         }
 
 
-def stored_notes(base_url: str, headers: dict[str, str], case_ids: list[str]) -> Counter[str]:
-    """How often each note is stored, read from the cases' own records (not a view)."""
-    stored: Counter[str] = Counter()
+def stored_notes(base_url: str, headers: dict[str, str], case_ids: list[str]) -> dict[str, list[str]]:
+    """Each case's intervention notes, read from the case's own record (not a view)."""
+    stored = {}
     with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
         for case_id in case_ids:
             answer = client.get(f"/cases/{case_id}")
             assert answer.status_code == 200, answer.text
-            stored.update(i["notes"] for i in answer.json()["interventions"])
+            stored[case_id] = [i["notes"] for i in answer.json()["interventions"]]
     return stored
+
+
+def counted(stored: dict[str, list[str]]) -> Counter[str]:
+    """How often each note is stored, over every case."""
+    return Counter(note for notes in stored.values() for note in notes)
+
+
+def counted_in_view(base_url: str, headers: dict[str, str], position: int) -> dict[str, int]:
+    """Each case's count of interventions as the casework view has it, once it has applied `position`."""
+    answer = httpx.get(
+        f"{base_url}/cases", params={"consistent_with": position, "limit": 100}, headers=headers, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    return {case["id"]: case["interventions"] for case in answer.json()["items"]}
 
 
 def report(name: str, figures: dict[str, Any], folder: Path) -> None:
@@ -347,3 +368,11 @@ def view_state(url: str) -> ViewState:
     finally:
         engine.dispose()
     return ViewState(int(head), positions, whole)
+
+
+def converged_within(url: str, timeout: float) -> ViewState:
+    """The views' state once every view has reached the head of the log (or when `timeout` s pass)."""
+    deadline = time.monotonic() + timeout
+    while not (state := view_state(url)).converged and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return state
