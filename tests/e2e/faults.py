@@ -281,11 +281,6 @@ def stored_notes(base_url: str, headers: dict[str, str], case_ids: list[str]) ->
     return stored
 
 
-def counted(stored: dict[str, list[str]]) -> Counter[str]:
-    """How often each note is stored, over every case."""
-    return Counter(note for notes in stored.values() for note in notes)
-
-
 def counted_in_view(base_url: str, headers: dict[str, str], position: int) -> dict[str, int]:
     """Each case's count of interventions as the casework view has it, once it has applied `position`."""
     answer = httpx.get(
@@ -376,3 +371,32 @@ def converged_within(url: str, timeout: float) -> ViewState:
     while not (state := view_state(url)).converged and time.monotonic() < deadline:
         time.sleep(0.2)
     return state
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What the service holds after the faults: each case's notes, the views, and readiness."""
+
+    ready: httpx.Response
+    views: ViewState
+    notes: dict[str, list[str]]  # case id: its interventions' notes, from the record
+    in_view: dict[str, int]  # case id: its interventions as the casework view counts them
+
+    @property
+    def stored(self) -> Counter[str]:
+        """How often each note is stored, over every case."""
+        return Counter(note for notes in self.notes.values() for note in notes)
+
+    def assert_converged(self) -> None:
+        """Ready, every view at the head of the log, and the casework view counting what is stored."""
+        assert self.ready.status_code == 200, self.ready.text
+        assert self.views.converged, self.views
+        assert self.in_view == {case_id: len(notes) for case_id, notes in self.notes.items()}
+
+
+def read_back(service: Service, url: str, headers: dict[str, str], case_ids: list[str]) -> ReadBack:
+    """Once the service is ready and its views have caught up (or 60 and 30 s have passed)."""
+    ready = ready_within(service.base_url, 60)
+    views = converged_within(url, 30)
+    notes = stored_notes(service.base_url, headers, case_ids)
+    return ReadBack(ready, views, notes, counted_in_view(service.base_url, headers, views.head))

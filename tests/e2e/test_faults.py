@@ -21,14 +21,10 @@ from tests.e2e.faults import (
     Service,
     Tally,
     cluster_unavailable,
-    converged_within,
-    counted,
-    counted_in_view,
     fresh_database,
     open_cases,
-    ready_within,
+    read_back,
     report,
-    stored_notes,
     throwaway_cluster,
 )
 from tests.e2e.story import ACCESS_ENV
@@ -98,22 +94,17 @@ def test_the_server_killed_five_times_under_load_loses_and_doubles_no_acknowledg
                     service.start()
                     downtime += time.monotonic() - killed
                 time.sleep(1.0)  # writes after the last restart, too
-            readiness = ready_within(service.base_url, 60)
-            views = converged_within(url, 30)
-            by_case = stored_notes(service.base_url, headers, case_ids)
-            in_view = counted_in_view(service.base_url, headers, views.head)
+            back = read_back(service, url, headers, case_ids)
         finally:
             service.close()
 
-    stored = counted(by_case)
+    stored = back.stored
     figures = tally.figures(stored) | {"kills": KILLS, "seed": seed, "down_seconds": round(downtime, 1)}
     report("kill9", figures, tmp_path)
     _stored_once(figures, stored, tally)
     assert figures["5xx"] == 0, tally.statuses
     assert len(tally.acknowledged) > 100, "too little load to prove anything"
-    assert readiness.status_code == 200, readiness.text
-    assert views.converged, views
-    assert in_view == {case_id: len(notes) for case_id, notes in by_case.items()}
+    back.assert_converged()
 
 
 @pytest.mark.skipif(cluster_unavailable() is not None, reason=str(cluster_unavailable()))
@@ -150,16 +141,13 @@ def test_postgresql_stopped_under_load_is_503_with_retry_after_quickly_and_recov
                 started = time.monotonic()
                 recovered = _first_write_after(tally, started, timeout=30)
                 time.sleep(2.0)
-            ready = ready_within(service.base_url, 30)
-            views = converged_within(url, 30)
-            by_case = stored_notes(service.base_url, headers, case_ids)
-            in_view = counted_in_view(service.base_url, headers, views.head)
+            back = read_back(service, url, headers, case_ids)
         finally:
             service.close()
 
     statuses_down = Counter(str(status) for status, _, _ in while_down)
     slowest = max((seconds for _, _, seconds in while_down), default=0.0)
-    stored = counted(by_case)
+    stored = back.stored
     figures = tally.figures(stored) | {
         "5xx_other_than_503": sum(n for status, n in tally.statuses.items() if status >= 500 and status != 503),
         "down_seconds": round(started - stopped, 1),
@@ -178,11 +166,9 @@ def test_postgresql_stopped_under_load_is_503_with_retry_after_quickly_and_recov
     assert readyz_down.json() == {"status": "not ready", "reasons": ["event store unavailable"]}
     assert healthz_down.status_code == 200
     assert recovered is not None and recovered < 10, recovered
-    assert ready.status_code == 200, ready.text
     assert set(tally.statuses) <= {200, 503}, tally.statuses  # no 500 at the edges of the outage
     _stored_once(figures, stored, tally)
-    assert views.converged, views
-    assert in_view == {case_id: len(notes) for case_id, notes in by_case.items()}
+    back.assert_converged()
 
 
 def _first_write_after(tally: Tally, moment: float, timeout: float) -> float | None:

@@ -17,14 +17,10 @@ import pytest
 from tests.e2e.faults import (
     Service,
     Tally,
-    converged_within,
-    counted,
-    counted_in_view,
     intervention,
     open_cases,
-    ready_within,
+    read_back,
     report,
-    stored_notes,
     view_state,
 )
 from tests.e2e.story import ACCESS_ENV
@@ -98,14 +94,11 @@ def test_sigterm_lets_requests_under_way_finish_refuses_new_connections_and_exit
         stopped = view_state(url)
 
         service.start()
-        assert ready_within(service.base_url, 60).status_code == 200
-        after = converged_within(url, 30)
-        by_case = stored_notes(service.base_url, headers, case_ids)
-        in_view = counted_in_view(service.base_url, headers, after.head)
+        back = read_back(service, url, headers, case_ids)
     finally:
         service.close()
 
-    stored = counted(by_case)
+    stored = back.stored
     figures = tally.figures(stored) | {"exit_seconds": round(took, 2), "make_status": status, "before": sent_before}
     report("sigterm", figures, tmp_path)
     assert tally.statuses and all(200 <= code < 300 for code in tally.statuses), tally.statuses
@@ -119,8 +112,7 @@ def test_sigterm_lets_requests_under_way_finish_refuses_new_connections_and_exit
     assert figures["lost"] == 0 and figures["duplicated"] == 0
     assert figures["unanswered_but_stored"] == 0, "a request cut off was no request under way"
     assert set(stored) == set(tally.acknowledged)
-    assert after.converged, after
-    assert in_view == {case_id: len(notes) for case_id, notes in by_case.items()}
+    back.assert_converged()
 
 
 def test_a_request_stuck_past_the_grace_does_not_hold_the_server_up(tmp_path: Path) -> None:
