@@ -69,10 +69,9 @@ class Service:
     def server_pid(self) -> int:
         """The uvicorn process under `make` (what a supervisor or a container signals)."""
         assert self.process is not None
-        found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False)
-        children = [int(pid) for pid in found.stdout.split()]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         assert len(children) == 1, f"make has children {children}"
-        return children[0]
+        return int(children[0])
 
     def kill(self) -> None:
         """SIGKILL to the whole process group: no shutdown, no cleanup but the kernel's and the database's."""

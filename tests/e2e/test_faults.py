@@ -73,6 +73,8 @@ def _stored_once(figures: dict[str, object], stored: Counter[str], tally: Tally)
     assert figures["lost"] == 0, [note for note in tally.acknowledged if not stored[note]]
     assert figures["duplicated"] == 0, [note for note, times in stored.items() if times > 1]
     assert set(stored) <= set(tally.acknowledged) | tally.unanswered, "a stored write nobody sent"
+    positions = [position for position, _ in tally.acknowledged.values()]
+    assert len(set(positions)) == len(positions), "two acknowledged writes at one position"
 
 
 def test_the_server_killed_five_times_under_load_loses_and_doubles_no_acknowledged_write(tmp_path: Path) -> None:
