@@ -34,9 +34,24 @@ from infrastructure.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-# What a database that cannot be reached (or dropped the connection) raises, from SQLAlchemy
-# itself or translated by the event store's datastore.
-UNREACHABLE = (sql.OperationalError, sql.InterfaceError, library.OperationalError, library.InterfaceError)
+# PostgreSQL's SQLSTATE classes for a connection that failed or was ended by the server (08:
+# connection exception; 57: operator intervention, e.g. a shutdown); a client-side failure to
+# connect or a dropped connection has no code at all.
+GONE_CLASSES = ("08", "57")
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL could not be reached or dropped the connection, as opposed to
+    refusing a statement (a deadlock, a constraint): only the first is an outage."""
+    found = error if isinstance(error, sql.DBAPIError) else error.__cause__  # the library wraps SQLAlchemy's
+    if not isinstance(found, sql.OperationalError | sql.InterfaceError):
+        return False
+    if found.connection_invalidated:
+        return True
+    if not hasattr(found.orig, "pgcode"):
+        return False  # not PostgreSQL: SQLite's errors are about the file, not a connection
+    code: str | None = getattr(found.orig, "pgcode", None)
+    return code is None or code.startswith(GONE_CLASSES)
 
 
 @contextmanager
@@ -44,7 +59,9 @@ def reachable() -> Iterator[None]:
     """Say an unreachable database as the application's StoreUnavailable (a 503), not a fault of ours."""
     try:
         yield
-    except UNREACHABLE as error:
+    except (sql.DBAPIError, library.PersistenceError) as error:
+        if not unreachable(error):
+            raise
         logger.warning("the database did not answer (%s)", type(error).__name__)
         raise StoreUnavailable("the database is unavailable; try again shortly") from error
 
