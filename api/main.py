@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         front = create_front(settings, projector)
         bootstrap(front, settings)
         app.state.front = front
-        runner = ProjectorThread(projector, settings.projector_idle_seconds)
+        runner = ProjectorThread(projector, settings.projector_idle_seconds, settings.projector_stop_seconds)
         anchors = anchor_writer(settings, front)
         if settings.projector == "embedded":
             runner.start()

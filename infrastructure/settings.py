@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema for the tables (made if missing); default: the search path.",
     )
+    database_connect_timeout_seconds: int = Field(
+        default=2,
+        ge=1,
+        le=60,
+        description=(
+            "PostgreSQL: how many seconds making a connection may take before the request is answered 503 "
+            "(libpq's connect_timeout; one given in the URL wins)."
+        ),
+    )
     snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
     projector: Literal["embedded", "off"] = Field(
         default="embedded",
@@ -47,6 +56,15 @@ class Settings(BaseSettings):
         description=(
             "How often an idle projector looks for events it was not told about "
             "(SQLite: writes by other processes; PostgreSQL: a safety net under LISTEN/NOTIFY)."
+        ),
+    )
+    projector_stop_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description=(
+            "On SIGTERM, how long the projector may take to finish the batch it is applying; past it the "
+            "process exits anyway and the database rolls that batch back (it is applied again on the next start)."
         ),
     )
     consistency_wait_seconds: float = Field(
