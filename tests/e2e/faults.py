@@ -224,11 +224,19 @@ class Tally:
     acknowledged: dict[str, tuple[int, int]] = field(default_factory=dict)  # note: (position, version)
     unanswered: set[str] = field(default_factory=set)
     statuses: Counter[int] = field(default_factory=Counter)
+    replayed: int = 0  # answers given again from an Idempotency-Key
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, client: httpx.Client, case_id: str, note: str) -> httpx.Response | None:
-        """Send one intervention with a note of its own; the answer, or None if there was none."""
-        return self.send(note, lambda: client.post(f"/cases/{case_id}/interventions", json=intervention(note)))
+    def post(
+        self, client: httpx.Client, case_id: str, note: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response | None:
+        """Send one intervention with a note of its own; the answer, or None if there was none.
+        Sent again with the same `body`, it carries the note as its Idempotency-Key."""
+        headers = {} if body is None else {"Idempotency-Key": note.replace(" ", "-")}
+        return self.send(
+            note,
+            lambda: client.post(f"/cases/{case_id}/interventions", json=body or intervention(note), headers=headers),
+        )
 
     def send(self, note: str, request: Callable[[], httpx.Response]) -> httpx.Response | None:
         """Make the request that writes `note` and keep what became of it. A connection refused
@@ -250,6 +258,7 @@ class Tally:
             if 200 <= answer.status_code < 300:
                 body = answer.json()
                 self.acknowledged[note] = (body["position"], body["version"])
+                self.replayed += answer.headers.get("idempotent-replayed") == "true"
         return answer
 
     def figures(self, stored: Counter[str]) -> dict[str, Any]:
@@ -261,6 +270,8 @@ class Tally:
             "acknowledged": len(self.acknowledged),
             "unanswered": len(self.unanswered),
             "unanswered_but_stored": sum(1 for note in self.unanswered if stored[note]),
+            "never_acknowledged": len(self.unanswered - set(self.acknowledged)),
+            "replayed": self.replayed,
             "stored": sum(stored.values()),
             "duplicated": sum(count - 1 for count in stored.values() if count > 1),
             "lost": len(lost),
