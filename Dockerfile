@@ -10,4 +10,4 @@ RUN pip install --no-cache-dir .
 RUN useradd --system --uid 10001 youthcare
 USER youthcare
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "10"]

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# On SIGTERM the server takes no new connection and gives the requests under way this many seconds.
+GRACE ?= 10
 BIN := $(VENV)/bin
 
 .PHONY: run test lint clean screenshots
@@ -15,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 	@touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/python -m uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
+	$(BIN)/python -m uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown $(GRACE)
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
+from api.idempotency import claim_for
 from application.access.principal import Caller
 from application.base import Written
 from application.errors import InvalidValue, Unauthenticated
@@ -74,6 +75,7 @@ def get_caller(
     """The signed-in user making this request, and what the read log keeps of it."""
     principal = front.authenticate(token)
     note_user(principal.user_id)
+    claim_for(request, principal)  # an Idempotency-Key is per user: claimed (or answered from) now
     address = request.client.host if request.client else None
     return Caller(
         principal=principal, endpoint=f"{request.method} {request.url.path}", address=address, purpose=purpose

@@ -261,7 +261,8 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for operation in (op for path in document["paths"].values() for op in path.values()):
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
-                    if status[0] in "45" and "application/json" in content:
+                    schema = content.get("application/json", {}).get("schema", {})
+                    if status[0] in "45" and schema.get("$ref", "").endswith("/Problem"):
                         content[PROBLEM_JSON] = content.pop("application/json")
             app.openapi_schema = document
         return app.openapi_schema

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
-from api import errors, pages
+from api import errors, idempotency, pages
 from api.errors import ERROR_RESPONSES
 from api.limits import BodyLimit, BodyTooLarge
 from api.observing import Observing, service_router
@@ -31,6 +32,11 @@ def _too_large(request: Request, refused: BodyTooLarge) -> Response:
     return errors.body_too_large(request, refused)
 
 
+def operation_id(route: APIRoute) -> str:
+    """The route function's name (`open_case`): what generated clients call the operation."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app. The event-sourced application is made at start-up, not import."""
     settings = settings or Settings()
@@ -48,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         front = create_front(settings, projector)
         bootstrap(front, settings)
         app.state.front = front
-        runner = ProjectorThread(projector, settings.projector_idle_seconds)
+        runner = ProjectorThread(projector, settings.projector_idle_seconds, settings.projector_stop_seconds)
         anchors = anchor_writer(settings, front)
         if settings.projector == "embedded":
             runner.start()
@@ -67,9 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Event-sourced case management for youth care and mentoring.",
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     errors.install(app)
     app.openapi = linked_openapi(app)  # type: ignore[method-assign]
+    idempotency.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(Observing, metrics=metrics)
     app.include_router(service_router(settings, metrics))

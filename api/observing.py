@@ -12,14 +12,16 @@ import re
 import time
 import uuid
 from ipaddress import ip_address
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.answers import Health, NotReady, Ready
 from api.deps import Door, bearer, get_token
+from api.errors import ERROR_RESPONSES, PROBLEM_JSON
 from application.errors import Forbidden
 from domain.common import Role
 from infrastructure.logs import RequestContext, current_request, note_user
@@ -82,12 +84,16 @@ class Observing:
 def service_router(settings: Settings, metrics: Metrics) -> APIRouter:
     router = APIRouter(tags=["service"])
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=Health)
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @router.get("/readyz", include_in_schema=False)
+    @router.get(
+        "/readyz",
+        response_model=Ready,
+        responses={503: {"model": NotReady, "description": "Not ready: the reasons, and `Retry-After`."}},
+    )
     def readyz(request: Request) -> JSONResponse:
         """Readiness: 200 when the event store answers and every view is built and within
         `YOUTHCARE_READY_MAX_LAG` events of the log's head; 503 with the reasons otherwise."""
@@ -100,7 +106,14 @@ def service_router(settings: Settings, metrics: Metrics) -> APIRouter:
             )
         return JSONResponse({"status": "ready"}, headers={"Cache-Control": "no-store"})
 
-    @router.get("/metrics", include_in_schema=False)
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text format."},
+            **{status: _problem(ERROR_RESPONSES[status]["description"]) for status in (401, 403)},
+        },
+    )
     def read_metrics(request: Request, door: Door, token: Annotated[str | None, Depends(bearer)]) -> Response:
         """Prometheus metrics: for an admin's bearer token, or from an address in
         `YOUTHCARE_METRICS_ALLOW_FROM`."""
@@ -113,6 +126,11 @@ def service_router(settings: Settings, metrics: Metrics) -> APIRouter:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """An error documented under its own media type, whatever the route answers when it succeeds."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
 def _listed(address: str | None, settings: Settings) -> bool:

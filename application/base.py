@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from application import idempotency
 from application.errors import (
     ConcurrentWrite,
     InvalidValue,
@@ -122,6 +123,7 @@ class BaseApp(Application[UUID]):
         # Called after every save, in the saving thread: how an in-process projector wakes.
         self.on_saved: list[Callable[[], None]] = []
         self.links: RecordLinks | None = None  # set by whoever builds the application with its store
+        self.idempotency_keys: idempotency.Keys | None = None  # idempotency keys, kept in the same transactions
         self.observer: Observer = UNWATCHED  # counts what happens (infrastructure/metrics.py)
         self._woken_after_commit = threading.local()
 
@@ -174,8 +176,13 @@ class BaseApp(Application[UUID]):
 
     def _save_linked(self, *records: Aggregate) -> list[Recording[UUID]]:
         assert self.links is not None
+        asked = idempotency.current()
         with self._deferring_wakeups(), self.links.transaction():
-            recordings = self.save(*records)
+            if asked is not None and asked.claim is not None and self.idempotency_keys is not None:
+                # The request's key is done with the events it produced, or not at all.
+                recordings = self.idempotency_keys.complete(asked.claim, records[0], lambda: self.save(*records))
+            else:
+                recordings = self.save(*records)
             self.links.link(recordings)
         return recordings
 

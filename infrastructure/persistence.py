@@ -19,9 +19,23 @@ from infrastructure.settings import Settings
 MEMORY_URL = "memory://"
 
 
+def database_url(settings: Settings) -> str:
+    """The URL every connection of the service is made with. On PostgreSQL it bounds how long
+    making a connection may take (libpq's `connect_timeout`, unless the URL sets its own), so an
+    unreachable server fails a request in seconds (503) rather than holding it until TCP gives up."""
+    url = settings.database_url.get_secret_value()
+    if url == MEMORY_URL:
+        return url
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return url
+    timeout = str(settings.database_connect_timeout_seconds)
+    return parsed.update_query_dict({"connect_timeout": timeout}).render_as_string(hide_password=False)
+
+
 def library_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's own settings, derived from ours."""
-    url = settings.database_url.get_secret_value()
+    url = database_url(settings)
     mapper = {"MAPPER_TOPIC": "infrastructure.personal:PersonalMapper"}  # personal data encrypted per case
     if url == MEMORY_URL:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo", **mapper}
@@ -33,7 +47,7 @@ def library_env(settings: Settings) -> dict[str, str]:
 
 def prepare_database(settings: Settings) -> None:
     """Make what the tables need before the library creates them: a folder, a schema."""
-    url_text = settings.database_url.get_secret_value()
+    url_text = database_url(settings)
     if url_text == MEMORY_URL:
         return
     url = make_url(url_text)
@@ -101,7 +115,7 @@ def make_events_append_only(settings: Settings) -> None:
     The table's owner (or a superuser) can still disable the trigger: run the service
     under a role that owns nothing (see the README).
     """
-    url = settings.database_url.get_secret_value()
+    url = database_url(settings)
     if url == MEMORY_URL or make_url(url).get_backend_name() != "postgresql":
         return
     prefix = f'"{settings.database_schema}".' if settings.database_schema else ""
@@ -123,13 +137,14 @@ def create_application(settings: Settings) -> YouthCare:
 
     A master key that does not open the stored case keys stops it here, not at the first read.
     """
+    from infrastructure.idempotency import IdempotencyKeys
     from infrastructure.keys import KeyRing, master_key
     from infrastructure.links import KeyedLinks
     from infrastructure.view_store import ViewStore
     from infrastructure.youth_ids import YouthIds
 
     master = master_key(settings)
-    with setup_lock(settings.database_url.get_secret_value(), settings.database_schema):
+    with setup_lock(database_url(settings), settings.database_schema):
         prepare_database(settings)
         app = YouthCare(
             library_env(settings),
@@ -145,6 +160,14 @@ def create_application(settings: Settings) -> YouthCare:
         keyed.create_tables()
         youth_ids = YouthIds(ViewStore(app, settings), master)
         youth_ids.create_tables()
+        idempotency_keys = IdempotencyKeys(
+            ViewStore(app, settings),
+            master,
+            ring,
+            keep_hours=settings.idempotency_keep_hours,
+            lease_seconds=settings.idempotency_lease_seconds,
+        )
+        idempotency_keys.create_tables()
     try:
         ring.check_master()
     except Exception:
@@ -152,6 +175,7 @@ def create_application(settings: Settings) -> YouthCare:
         raise
     app.mapper.keys = ring  # type: ignore[attr-defined]
     app.links = keyed
+    app.idempotency_keys = idempotency_keys
     app.youth_ids = youth_ids
     return app
 

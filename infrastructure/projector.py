@@ -318,11 +318,18 @@ class Projector:
 
 
 class ProjectorThread:
-    """The projector inside the API process, as a daemon thread."""
+    """The projector in a daemon thread: inside the API process, or under `youthcare projector`.
 
-    def __init__(self, projector: Projector, idle_timeout: float) -> None:
+    It stops at a batch boundary: a batch under way commits whole (rows and position in one
+    transaction) before the thread looks at the stop. One still running after `stop_timeout`
+    seconds (a database that stopped answering) is left behind; its open transaction commits
+    nothing, and the database rolls it back when the process's connections close.
+    """
+
+    def __init__(self, projector: Projector, idle_timeout: float, stop_timeout: float = 5.0) -> None:
         self._projector = projector
         self._stop = threading.Event()
+        self._stop_timeout = stop_timeout
         self._thread = threading.Thread(
             target=projector.run, args=(self._stop, idle_timeout), name="youthcare-projector", daemon=True
         )
@@ -330,6 +337,18 @@ class ProjectorThread:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> bool:
+        """Ask it to stop and wait at most the stop timeout; whether it stopped."""
         self._stop.set()
-        self._thread.join(timeout)
+        self._thread.join(self._stop_timeout)
+        if self._thread.is_alive():
+            logger.warning(
+                "the projector did not stop within %.1f s; its unfinished batch will be rolled back",
+                self._stop_timeout,
+            )
+            return False
+        logger.info("projector stopped between batches")
+        return True

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL schema for the tables (made if missing); default: the search path.",
     )
+    database_connect_timeout_seconds: int = Field(
+        default=2,
+        ge=1,
+        le=60,
+        description=(
+            "PostgreSQL: how many seconds making a connection may take before the request is answered 503 "
+            "(libpq's connect_timeout; one given in the URL wins)."
+        ),
+    )
     snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
     projector: Literal["embedded", "off"] = Field(
         default="embedded",
@@ -47,6 +56,15 @@ class Settings(BaseSettings):
         description=(
             "How often an idle projector looks for events it was not told about "
             "(SQLite: writes by other processes; PostgreSQL: a safety net under LISTEN/NOTIFY)."
+        ),
+    )
+    projector_stop_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description=(
+            "On SIGTERM, how long the projector may take to finish the batch it is applying; past it the "
+            "process exits anyway and the database rolls that batch back (it is applied again on the next start)."
         ),
     )
     consistency_wait_seconds: float = Field(
@@ -133,6 +151,20 @@ class Settings(BaseSettings):
         description="How often a command that only adds to a record (an intervention, a session, a note, a consent, "
         "a training) is tried when other writes to the record keep getting in first; then 409 concurrent_write. "
         "One sent with If-Match is tried once.",
+    )
+    idempotency_keep_hours: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 365,
+        description="How long an Idempotency-Key is kept: a retry within it with the same key and body gets the "
+        "first answer again and records nothing new.",
+    )
+    idempotency_lease_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How long a request holds its Idempotency-Key before a retry may take it over (when the "
+        "first request's process stopped before answering); meanwhile a retry gets 409 with Retry-After.",
     )
     max_body_bytes: int = Field(
         default=DEFAULT_MAX_BODY_BYTES,

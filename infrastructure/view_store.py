@@ -20,15 +20,50 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from eventsourcing import persistence as library
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import exc as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
 from application.app import YouthCare
-from infrastructure.persistence import MEMORY_URL, advisory_key
+from application.errors import StoreUnavailable
+from infrastructure.persistence import MEMORY_URL, advisory_key, database_url
 from infrastructure.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+# PostgreSQL's SQLSTATE classes for a connection that failed or was ended by the server (08:
+# connection exception; 57: operator intervention, e.g. a shutdown); a client-side failure to
+# connect or a dropped connection has no code at all.
+GONE_CLASSES = ("08", "57")
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL could not be reached or dropped the connection, as opposed to
+    refusing a statement (a deadlock, a constraint): only the first is an outage."""
+    found = error if isinstance(error, sql.DBAPIError) else error.__cause__  # the library wraps SQLAlchemy's
+    if not isinstance(found, sql.OperationalError | sql.InterfaceError):
+        return False
+    if found.connection_invalidated:
+        return True
+    if not hasattr(found.orig, "pgcode"):
+        return False  # not PostgreSQL: SQLite's errors are about the file, not a connection
+    code: str | None = getattr(found.orig, "pgcode", None)
+    return code is None or code.startswith(GONE_CLASSES)
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """Say an unreachable database as the application's StoreUnavailable (a 503), not a fault of ours."""
+    try:
+        yield
+    except (sql.DBAPIError, library.PersistenceError) as error:
+        if not unreachable(error):
+            raise
+        logger.warning("the database did not answer (%s)", type(error).__name__)
+        raise StoreUnavailable("the database is unavailable; try again shortly") from error
 
 
 def close_quietly(connection: Any, what: str) -> None:
@@ -58,7 +93,7 @@ class ViewStore:
 
     def __init__(self, app: YouthCare, settings: Settings, *, private: bool = False) -> None:
         self.app = app
-        self.url = settings.database_url.get_secret_value()
+        self.url = database_url(settings)
         self.schema = None if private else settings.database_schema
         self._memory_lock: threading.RLock | None = None
         datastore = getattr(app.recorder, "datastore", None)
@@ -91,7 +126,7 @@ class ViewStore:
             with self._memory_lock, self.engine.begin() as conn:
                 yield conn
             return
-        with self._datastore.transaction(commit=True) as session:
+        with reachable(), self._datastore.transaction(commit=True) as session:
             yield self._mapped(session.connection())
 
     @contextmanager
@@ -101,12 +136,13 @@ class ViewStore:
             with self._memory_lock, self.engine.connect() as conn:
                 yield conn
             return
-        with self.engine.connect() as conn:
+        with reachable(), self.engine.connect() as conn:
             yield self._mapped(conn)
 
     def head(self) -> int:
         """The newest notification id in the event log (0 when empty)."""
-        return self.app.recorder.max_notification_id() or 0
+        with reachable():
+            return self.app.recorder.max_notification_id() or 0
 
     # -- one runner per view
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
+import time
 from collections.abc import Sequence
 from typing import Annotated, TextIO
 
@@ -16,24 +16,36 @@ from api.cli.output import ProgressBar, console_for, say, table
 from application.views.hash_chain import HashChain
 from infrastructure.front import anchor_writer, create_front
 from infrastructure.logs import configure_logging
+from infrastructure.projector import ProjectorThread
 from infrastructure.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 projections = typer.Typer(help="Inspect or rebuild the views.", no_args_is_help=True)
 
 
 def run_projector(settings: Settings) -> int:
-    stop = threading.Event()
+    """Run the projector in a thread until SIGTERM or SIGINT; then let it finish its batch, for at
+    most `projector_stop_seconds`. The signal handler only takes note: the main thread does the rest."""
+    signalled: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, _: signalled.append(signum))
     with opened(settings) as projector:
-        logging.getLogger(__name__).info("projector started for %s", ", ".join(v.name for v in projector.views))
+        logger.info("projector started for %s", ", ".join(v.name for v in projector.views))
         anchors = anchor_writer(settings, create_front(settings, projector))
+        runner = ProjectorThread(projector, settings.projector_idle_seconds, settings.projector_stop_seconds)
         anchors.start()
+        runner.start()
         try:
-            projector.run(stop, settings.projector_idle_seconds)
+            while not signalled and runner.is_alive():
+                time.sleep(0.1)
         finally:
+            stopped = runner.stop()
             anchors.stop()
-    return 0
+    if not signalled:
+        logger.error("the projector ended without being asked to")
+        return 1
+    return 0 if stopped else 1
 
 
 def show_status(settings: Settings, out: TextIO) -> int:
@@ -82,9 +94,12 @@ def rebuild(settings: Settings, names: Sequence[str], out: TextIO) -> int:
 def projector_command() -> None:
     """Keep every view up to date until stopped (SIGTERM/SIGINT).
 
-    Also writes a signed anchor every YOUTHCARE_ANCHOR_INTERVAL_MINUTES.
+    Also writes a signed anchor every YOUTHCARE_ANCHOR_INTERVAL_MINUTES. On the signal the batch
+    under way is finished (committed whole) and it exits; it waits for that batch at most
+    YOUTHCARE_PROJECTOR_STOP_SECONDS.
 
-    Exit status: 0 when stopped by a signal.
+    Exit status: 0 stopped by a signal between batches; 1 the batch under way did not finish in time
+    (the database rolls it back; the next start applies it again), or the projector stopped by itself.
     """
     settings = Settings()
     configure_logging(settings)  # a service like the API: its lines as YOUTHCARE_LOG_FORMAT says

@@ -6,7 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
+from api.answers import AccessLogPage, AuditTrailPage, LogAnchor, Verification
 from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith, Cursor, Limit
 from api.schemas import DIGITS, NO_CONTROL_CHARACTERS, Moment
@@ -17,7 +19,7 @@ from application.views.verification import Anchor
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit-trail")
+@router.get("/audit-trail", response_model=AuditTrailPage)
 def audit_trail(
     door: Door,
     caller: CurrentCaller,
@@ -42,7 +44,7 @@ def audit_trail(
     limit: Limit = 50,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """One row per event: position, time, actor, record, event type, summary and its case,
     station and department. Newest first; follow `next_cursor` for older ones."""
     where = AuditFilter(
@@ -55,10 +57,10 @@ def audit_trail(
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )
-    return door.audit_trail(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
+    return JSONResponse(door.audit_trail(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with))
 
 
-@router.get("/audit/verification")
+@router.get("/audit/verification", response_model=Verification)
 def verification(
     door: Door,
     caller: CurrentCaller,
@@ -68,7 +70,7 @@ def verification(
     anchor_link: Annotated[
         str | None, Query(pattern="^[0-9a-f]{64}$", description="The anchor's log link (hex).")
     ] = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """Recompute every hash chain (each record's, and the whole log's) from the events as
     stored. `ok` is false when any link is broken, and each broken chain is named with the
     record, version and position of its first bad link. With an anchor held
@@ -78,17 +80,17 @@ def verification(
             "give both anchor_position and anchor_link, or neither", rule="half_anchor", field="anchor_link"
         )
     anchor = None if anchor_position is None else Anchor(anchor_position, str(anchor_link))
-    return door.verification(caller, anchor)
+    return JSONResponse(door.verification(caller, anchor))
 
 
-@router.get("/audit/anchor")
-def audit_anchor(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> dict[str, object]:
+@router.get("/audit/anchor", response_model=LogAnchor)
+def audit_anchor(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> JSONResponse:
     """The newest link of the log's hash chain, its position and the time: give it to an
     outside party, so that a later verification against it proves nothing before it changed."""
-    return door.anchor(caller, consistent_with)
+    return JSONResponse(door.anchor(caller, consistent_with))
 
 
-@router.get("/audit/access-log")
+@router.get("/audit/access-log", response_model=AccessLogPage)
 def access_log(
     door: Door,
     caller: CurrentCaller,
@@ -100,9 +102,11 @@ def access_log(
     read_to: Annotated[Moment | None, Query(alias="to", description="Exclusive.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """The read log, newest first: who read which records, when, from where, on which endpoint
     and why. Auditors see all of it; a station lead sees the reads of their station's records."""
-    return door.access_log(
-        caller, record_id=record_id, username=user, start=read_from, end=read_to, limit=limit, cursor=cursor
+    return JSONResponse(
+        door.access_log(
+            caller, record_id=record_id, username=user, start=read_from, end=read_to, limit=limit, cursor=cursor
+        )
     )

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
 
+from api.answers import TaskList, TokenAnswer, UserRecord
 from api.deps import CurrentCaller, Door, Token, record_response
 from api.errors import THROTTLED
 from api.routers.common import ConsistentWith
@@ -16,12 +16,6 @@ from api.schemas import PasswordChange
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
 work_list = APIRouter(prefix="/me", tags=["work list"])
-
-
-class TokenAnswer(BaseModel):
-    access_token: str
-    token_type: str
-    expires_in: int
 
 
 @router.post("/token", response_model=TokenAnswer, responses=THROTTLED)
@@ -41,22 +35,22 @@ def sign_out(door: Door, token: Token, caller: CurrentCaller) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me")
+@router.get("/me", response_model=UserRecord)
 def me(door: Door, caller: CurrentCaller) -> JSONResponse:
     """Who you are signed in as: username, display name, role and scope."""
     return record_response(door.me(caller))
 
 
-@work_list.get("/tasks")
-def my_tasks(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> dict[str, object]:
+@work_list.get("/tasks", response_model=TaskList)
+def my_tasks(door: Door, caller: CurrentCaller, consistent_with: ConsistentWith = None) -> JSONResponse:
     """What waits on you, oldest first, each with its `kind`, `since`, a short `title` and
     `href` (the record it is about): plans and closures to approve and transfers to answer (a
     station's lead), referrals to answer (a department), overdue referrals and pairs gone quiet
     (stations and coordinators), plan goals due for review (stations), sessions due (mentors)."""
-    return door.my_tasks(caller, consistent_with=consistent_with)
+    return JSONResponse(door.my_tasks(caller, consistent_with=consistent_with))
 
 
-@router.post("/password")
+@router.post("/password", response_model=UserRecord)
 def change_password(body: PasswordChange, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Change your own password (the current one is required). Every session of yours ends,
     this one included: sign in again with the new password."""

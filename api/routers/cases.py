@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from api.answers import CaseExport, CasePage, CaseRead, CaseWritten, History, Timeline, TransferRequested
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import (
@@ -34,7 +35,7 @@ from domain.youth_case import CaseCategory, CaseStatus, RiskLevel
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", status_code=201)
+@router.post("", response_model=CaseWritten, status_code=201)
 def open_case(body: OpenCase, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Open a case for a minor at an active station. A youth whose ID number has an open case anywhere
     in the district is refused with 409 `possible_duplicate` (with `duplicate_case_id` when you may
@@ -46,7 +47,7 @@ def open_case(body: OpenCase, door: Door, caller: CurrentCaller) -> JSONResponse
 SORT_PATTERN = "^-?(" + "|".join(sort.value for sort in CaseSort) + ")$"
 
 
-@router.get("")
+@router.get("", response_model=CasePage)
 def search_cases(
     door: Door,
     caller: CurrentCaller,
@@ -80,7 +81,7 @@ def search_cases(
     limit: Limit = 50,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """Find cases: filter on station, status, category, risk level, case worker, name, the youth's
     ID number (exactly) and dates; sort; page with `next_cursor`. Each case comes with its counters
     and last activity. Ranges: `_from` inclusive, `_to` exclusive."""
@@ -99,18 +100,20 @@ def search_cases(
         active_to=active_to,
         id_number=id_number,
     )
-    return door.search_cases(
-        caller,
-        where,
-        sort=CaseSort(sort.lstrip("-")),
-        descending=sort.startswith("-"),
-        limit=limit,
-        cursor=cursor,
-        consistent_with=consistent_with,
+    return JSONResponse(
+        door.search_cases(
+            caller,
+            where,
+            sort=CaseSort(sort.lstrip("-")),
+            descending=sort.startswith("-"),
+            limit=limit,
+            cursor=cursor,
+            consistent_with=consistent_with,
+        )
     )
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CaseRead)
 def get_case(
     case_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
 ) -> JSONResponse:
@@ -118,7 +121,7 @@ def get_case(
     return record_response(door.get_case(caller, case_id, version=version, as_of=as_of))
 
 
-@router.get("/{case_id}/timeline")
+@router.get("/{case_id}/timeline", response_model=Timeline)
 def case_timeline(
     case_id: UUID,
     door: Door,
@@ -127,17 +130,14 @@ def case_timeline(
         int, Query(ge=0, le=2**63 - 1, description="Events after this log position."), DIGITS
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=5000, description="Events per page."), DIGITS] = 500,
-) -> dict[str, object]:
+) -> JSONResponse:
     """The case file: the case's events merged in log order with those of its pairs and
     referrals, each with its record, actor, data and changed fields. Page on with
     `after_position=next_after_position`."""
-    return door.case_timeline(caller, case_id, after_position=after_position, limit=limit)
+    return JSONResponse(door.case_timeline(caller, case_id, after_position=after_position, limit=limit))
 
 
-@router.get(
-    "/{case_id}/export",
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
-)
+@router.get("/{case_id}/export", response_model=CaseExport)
 def export_case(case_id: UUID, door: Door, caller: CurrentCaller) -> Response:
     """The case file: the case, its pairs and referrals, every event as stored with its hash
     links, and the log's anchor. `youthcare verify-export FILE` checks it offline; any changed
@@ -149,16 +149,16 @@ def export_case(case_id: UUID, door: Door, caller: CurrentCaller) -> Response:
     )
 
 
-@router.get("/{case_id}/history")
+@router.get("/{case_id}/history", response_model=History)
 def get_case_history(
     case_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
-) -> dict[str, object]:
+) -> JSONResponse:
     """Every event of the case in order: version, position, time, actor, event type, its data, and
     the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
-    return door.history(caller, "case", case_id, after_version=after_version, limit=limit)
+    return JSONResponse(door.history(caller, "case", case_id, after_version=after_version, limit=limit))
 
 
-@router.post("/{case_id}/risk-assessments")
+@router.post("/{case_id}/risk-assessments", response_model=CaseWritten)
 def assess_risk(
     case_id: UUID, body: RiskAssessmentBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -166,7 +166,7 @@ def assess_risk(
     return written_response(door.assess_risk(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.put("/{case_id}/plan")
+@router.put("/{case_id}/plan", response_model=CaseWritten)
 def submit_plan(
     case_id: UUID, body: Plan, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -177,7 +177,7 @@ def submit_plan(
     return written_response(door.submit_plan(caller, case_id, goals=goals, expected_version=expected))
 
 
-@router.post("/{case_id}/plan/approval")
+@router.post("/{case_id}/plan/approval", response_model=CaseWritten)
 def approve_plan(
     case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -187,7 +187,7 @@ def approve_plan(
     return written_response(door.approve_plan(caller, case_id, note=body.note, expected_version=expected))
 
 
-@router.post("/{case_id}/plan/return")
+@router.post("/{case_id}/plan/return", response_model=CaseWritten)
 def return_plan(
     case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -195,7 +195,7 @@ def return_plan(
     return written_response(door.return_plan(caller, case_id, note=body.note, expected_version=expected))
 
 
-@router.post("/{case_id}/plan/goal-reviews")
+@router.post("/{case_id}/plan/goal-reviews", response_model=CaseWritten)
 def review_goal(
     case_id: UUID, body: GoalReview, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -204,7 +204,7 @@ def review_goal(
     return written_response(door.review_goal(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.put("/{case_id}/assignment")
+@router.put("/{case_id}/assignment", response_model=CaseWritten)
 def assign_case(
     case_id: UUID, body: Assignment, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -214,7 +214,7 @@ def assign_case(
     )
 
 
-@router.post("/{case_id}/interventions")
+@router.post("/{case_id}/interventions", response_model=CaseWritten)
 def log_intervention(
     case_id: UUID, body: InterventionBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -223,7 +223,7 @@ def log_intervention(
     return written_response(door.log_intervention(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{case_id}/consents")
+@router.post("/{case_id}/consents", response_model=CaseWritten)
 def record_consent(
     case_id: UUID, body: ConsentBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -231,7 +231,7 @@ def record_consent(
     return written_response(door.record_consent(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{case_id}/closure")
+@router.post("/{case_id}/closure", response_model=CaseWritten)
 def submit_closure(
     case_id: UUID, body: Closure, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -240,7 +240,7 @@ def submit_closure(
     return written_response(door.submit_closure(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{case_id}/closure/approval")
+@router.post("/{case_id}/closure/approval", response_model=CaseWritten)
 def approve_closure(
     case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -249,7 +249,7 @@ def approve_closure(
     return written_response(door.approve_closure(caller, case_id, note=body.note, expected_version=expected))
 
 
-@router.post("/{case_id}/closure/return")
+@router.post("/{case_id}/closure/return", response_model=CaseWritten)
 def return_closure(
     case_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -257,7 +257,7 @@ def return_closure(
     return written_response(door.return_closure(caller, case_id, note=body.note, expected_version=expected))
 
 
-@router.post("/{case_id}/transfer-requests")
+@router.post("/{case_id}/transfer-requests", response_model=TransferRequested)
 def request_transfer(
     case_id: UUID, body: TransferRequestBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -282,7 +282,7 @@ def _answer_transfer(
     return written_response(written)
 
 
-@router.post("/{case_id}/transfer-requests/{request_id}/acceptance")
+@router.post("/{case_id}/transfer-requests/{request_id}/acceptance", response_model=CaseWritten)
 def accept_transfer(
     case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -291,7 +291,7 @@ def accept_transfer(
     return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.ACCEPT, body, expected)
 
 
-@router.post("/{case_id}/transfer-requests/{request_id}/decline")
+@router.post("/{case_id}/transfer-requests/{request_id}/decline", response_model=CaseWritten)
 def decline_transfer(
     case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -299,7 +299,7 @@ def decline_transfer(
     return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.DECLINE, body, expected)
 
 
-@router.post("/{case_id}/transfer-requests/{request_id}/withdrawal")
+@router.post("/{case_id}/transfer-requests/{request_id}/withdrawal", response_model=CaseWritten)
 def withdraw_transfer(
     case_id: UUID, request_id: UUID, body: Decision, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -307,7 +307,7 @@ def withdraw_transfer(
     return _answer_transfer(door, caller, case_id, request_id, TransferAnswer.WITHDRAW, body, expected)
 
 
-@router.post("/{case_id}/reopening")
+@router.post("/{case_id}/reopening", response_model=CaseWritten)
 def reopen_case(
     case_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -315,7 +315,7 @@ def reopen_case(
     return written_response(door.reopen_case(caller, case_id, reason=body.reason, expected_version=expected))
 
 
-@router.post("/{case_id}/seal")
+@router.post("/{case_id}/seal", response_model=CaseWritten)
 def seal_case(
     case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -325,7 +325,7 @@ def seal_case(
     return written_response(door.seal_case(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{case_id}/unsealing")
+@router.post("/{case_id}/unsealing", response_model=CaseWritten)
 def unseal_case(
     case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -333,7 +333,7 @@ def unseal_case(
     return written_response(door.unseal_case(caller, case_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{case_id}/erasure")
+@router.post("/{case_id}/erasure", response_model=CaseWritten)
 def erase_case(
     case_id: UUID, body: SealBody, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:

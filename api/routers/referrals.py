@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api.answers import History, ReferralPage, ReferralRead, ReferralWritten
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import (
     AfterVersion,
@@ -26,7 +27,7 @@ from domain.referral import ReferralStatus
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 
 
-@router.post("", status_code=201)
+@router.post("", response_model=ReferralWritten, status_code=201)
 def make_referral(body: MakeReferral, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Refer an open case's youth from its station to an active department. A consent covering the
     department must be on the case (409 `consent_required` otherwise), unless a station lead sends
@@ -36,7 +37,7 @@ def make_referral(body: MakeReferral, door: Door, caller: CurrentCaller) -> JSON
     return written_response(door.make_referral(caller, **fields, consent_override=override), created="/referrals")
 
 
-@router.get("")
+@router.get("", response_model=ReferralPage)
 def list_referrals(
     door: Door,
     caller: CurrentCaller,
@@ -51,7 +52,7 @@ def list_referrals(
     limit: Limit = 50,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """The referrals you may read, newest first (a department: those sent to it): filter on
     department, status, overdue (as on the coordination board), case and station; page with
     `next_cursor`. Referrals of sealed cases are left out."""
@@ -62,17 +63,19 @@ def list_referrals(
         status=status.value if status else None,
         overdue=overdue,
     )
-    return door.list_referrals(
-        caller,
-        where,
-        overdue_after_days=overdue_after_days,
-        limit=limit,
-        cursor=cursor,
-        consistent_with=consistent_with,
+    return JSONResponse(
+        door.list_referrals(
+            caller,
+            where,
+            overdue_after_days=overdue_after_days,
+            limit=limit,
+            cursor=cursor,
+            consistent_with=consistent_with,
+        )
     )
 
 
-@router.get("/{referral_id}")
+@router.get("/{referral_id}", response_model=ReferralRead)
 def get_referral(
     referral_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
 ) -> JSONResponse:
@@ -80,22 +83,22 @@ def get_referral(
     return record_response(door.get_referral(caller, referral_id, version=version, as_of=as_of))
 
 
-@router.get("/{referral_id}/history")
+@router.get("/{referral_id}/history", response_model=History)
 def get_referral_history(
     referral_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
-) -> dict[str, object]:
+) -> JSONResponse:
     """Every event of the referral in order: version, position, time, actor, event type, its data, and
     the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
-    return door.history(caller, "referral", referral_id, after_version=after_version, limit=limit)
+    return JSONResponse(door.history(caller, "referral", referral_id, after_version=after_version, limit=limit))
 
 
-@router.post("/{referral_id}/acceptance")
+@router.post("/{referral_id}/acceptance", response_model=ReferralWritten)
 def accept_referral(referral_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion) -> JSONResponse:
     """The department accepts a pending referral."""
     return written_response(door.accept_referral(caller, referral_id, expected_version=expected))
 
 
-@router.post("/{referral_id}/decline")
+@router.post("/{referral_id}/decline", response_model=ReferralWritten)
 def decline_referral(
     referral_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -103,7 +106,7 @@ def decline_referral(
     return written_response(door.decline_referral(caller, referral_id, reason=body.reason, expected_version=expected))
 
 
-@router.post("/{referral_id}/progress-notes")
+@router.post("/{referral_id}/progress-notes", response_model=ReferralWritten)
 def note_progress(
     referral_id: UUID, body: ProgressNote, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -111,7 +114,7 @@ def note_progress(
     return written_response(door.note_referral_progress(caller, referral_id, note=body.note, expected_version=expected))
 
 
-@router.post("/{referral_id}/completion")
+@router.post("/{referral_id}/completion", response_model=ReferralWritten)
 def complete_referral(
     referral_id: UUID, body: Completion, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -121,7 +124,7 @@ def complete_referral(
     )
 
 
-@router.post("/{referral_id}/withdrawal")
+@router.post("/{referral_id}/withdrawal", response_model=ReferralWritten)
 def withdraw_referral(
     referral_id: UUID, body: Reason, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:

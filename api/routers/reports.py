@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.answers import Report
 from api.deps import CurrentCaller, Door
 from api.routers.common import ConsistentWith
 from application.views.report import report_csv
@@ -18,10 +19,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 CSV = "text/csv"
 
 
-@router.get(
-    "/summary",
-    responses={200: {"content": {"application/json": {}, CSV: {"schema": {"type": "string"}}}}},
-)
+@router.get("/summary", response_model=Report, responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}})
 def summary(
     request: Request,
     door: Door,

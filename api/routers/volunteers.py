@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from api.answers import History, VolunteerPage, VolunteerRead, VolunteerWritten
 from api.deps import CurrentCaller, Door, ExpectedVersion, record_response, written_response
 from api.routers.common import AfterVersion, AsOf, AtVersion, ConsistentWith, Cursor, HistoryLimit, Limit
 from api.schemas import RegisterVolunteer, Screening, TrainingRecord
@@ -16,13 +17,13 @@ from domain.volunteer import VolunteerKind
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
 
-@router.post("", status_code=201)
+@router.post("", response_model=VolunteerWritten, status_code=201)
 def register_volunteer(body: RegisterVolunteer, door: Door, caller: CurrentCaller) -> JSONResponse:
     """Register a mentor or tutor (five-elders, teachers, students ...)."""
     return written_response(door.register_volunteer(caller, **body.model_dump()), created="/volunteers")
 
 
-@router.get("")
+@router.get("", response_model=VolunteerPage)
 def list_volunteers(
     door: Door,
     caller: CurrentCaller,
@@ -32,14 +33,16 @@ def list_volunteers(
     limit: Limit = 50,
     cursor: Cursor = None,
     consistent_with: ConsistentWith = None,
-) -> dict[str, object]:
+) -> JSONResponse:
     """The volunteers you may read, by name (a mentor: their own record): filter on kind, active
     and screened; page with `next_cursor`."""
     where = VolunteerFilter(kind=kind.value if kind else None, active=active, screened=screened)
-    return door.list_volunteers(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
+    return JSONResponse(
+        door.list_volunteers(caller, where, limit=limit, cursor=cursor, consistent_with=consistent_with)
+    )
 
 
-@router.get("/{volunteer_id}")
+@router.get("/{volunteer_id}", response_model=VolunteerRead)
 def get_volunteer(
     volunteer_id: UUID, door: Door, caller: CurrentCaller, version: AtVersion = None, as_of: AsOf = None
 ) -> JSONResponse:
@@ -47,16 +50,16 @@ def get_volunteer(
     return record_response(door.get_volunteer(caller, volunteer_id, version=version, as_of=as_of))
 
 
-@router.get("/{volunteer_id}/history")
+@router.get("/{volunteer_id}/history", response_model=History)
 def get_volunteer_history(
     volunteer_id: UUID, door: Door, caller: CurrentCaller, after_version: AfterVersion = 0, limit: HistoryLimit = 100
-) -> dict[str, object]:
+) -> JSONResponse:
     """Every event of the volunteer in order: version, position, time, actor, event type, its data, and
     the fields it changed (`before`/`after`). Page on with `after_version=next_after_version`."""
-    return door.history(caller, "volunteer", volunteer_id, after_version=after_version, limit=limit)
+    return JSONResponse(door.history(caller, "volunteer", volunteer_id, after_version=after_version, limit=limit))
 
 
-@router.post("/{volunteer_id}/screening")
+@router.post("/{volunteer_id}/screening", response_model=VolunteerWritten)
 def screen_volunteer(
     volunteer_id: UUID, body: Screening, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -64,7 +67,7 @@ def screen_volunteer(
     return written_response(door.screen_volunteer(caller, volunteer_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{volunteer_id}/trainings")
+@router.post("/{volunteer_id}/trainings", response_model=VolunteerWritten)
 def record_training(
     volunteer_id: UUID, body: TrainingRecord, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -72,7 +75,7 @@ def record_training(
     return written_response(door.record_training(caller, volunteer_id, **body.model_dump(), expected_version=expected))
 
 
-@router.post("/{volunteer_id}/deactivation")
+@router.post("/{volunteer_id}/deactivation", response_model=VolunteerWritten)
 def deactivate_volunteer(
     volunteer_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:
@@ -80,7 +83,7 @@ def deactivate_volunteer(
     return written_response(door.deactivate_volunteer(caller, volunteer_id, expected_version=expected))
 
 
-@router.post("/{volunteer_id}/reactivation")
+@router.post("/{volunteer_id}/reactivation", response_model=VolunteerWritten)
 def reactivate_volunteer(
     volunteer_id: UUID, door: Door, caller: CurrentCaller, expected: ExpectedVersion
 ) -> JSONResponse:

@@ -36,7 +36,7 @@ ROLES = {
     "X": "admin",
 }
 EVERYONE = "OLMDCAX"
-PUBLIC = {("GET", "/healthz"), ("POST", "/auth/token")}
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/auth/token")}
 TODAY = date.today()
 _serial = itertools.count(1)
 
@@ -97,6 +97,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/me/tasks"): listing(200, EVERYONE),
     ("POST", "/auth/logout"): listing(204, EVERYONE),
     ("POST", "/auth/password"): listing(422, EVERYONE),  # the current password sent is wrong
+    ("GET", "/metrics"): listing(200, "X"),
     ("POST", "/users"): listing(201, "X"),
     ("GET", "/users"): listing(200, "XA"),
     ("GET", "/users/{user_id}"): Expect(200, "XA", "XA", **USER_KNOWN),

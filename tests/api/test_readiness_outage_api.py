@@ -10,15 +10,19 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import pytest
+from httpx import Response
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
 from infrastructure.settings import Settings
 from tests.api.acting import ActingClient, settings_with_access
+from tests.api.conftest import create_case, problem
 from tests.api.test_observing_api import ready_within, samples, value
 
 pytestmark = pytest.mark.postgres
@@ -106,3 +110,40 @@ def test_readyz_answers_503_while_the_store_is_unreachable_and_200_once_it_is_ba
             assert value(samples(client), "youthcare_event_store_up") == 1
         finally:
             forwarder.close()
+
+
+def test_a_write_while_the_store_is_unreachable_is_a_prompt_503_and_is_not_stored(
+    forwarded: tuple[Settings, Forwarder],
+) -> None:
+    """Not a 500: the sign-in check and the write both meet the unreachable store, and say so."""
+    settings, forwarder = forwarded
+
+    def log(client: ActingClient, case_id: str, note: str, signed: dict[str, str]) -> Response:
+        now = datetime.now(timezone.utc).isoformat()
+        body = {"kind": "home_visit", "occurred_at": now, "duration_minutes": 30, "notes": note, "performed_by": "li"}
+        answer: Response = client.post(f"/cases/{case_id}/interventions", json=body, headers=signed)
+        return answer
+
+    with ActingClient(create_app(settings), raise_server_exceptions=False) as client:
+        case_id = create_case(client)["id"]
+        path = f"/cases/{case_id}/interventions"
+        # Signed in while the store is there (the client would look the case up to choose who acts).
+        signed = {"Authorization": f"Bearer {client.token(*client.acting_for('POST', path, None))}"}
+        assert log(client, case_id, "before", signed).status_code == 200
+
+        forwarder.close()
+        asked = time.monotonic()
+        refused = log(client, case_id, "while away", signed)
+        took = time.monotonic() - asked
+
+        assert problem(refused, 503)["type"] == "urn:youthcare:problem:store_unavailable"
+        assert refused.headers["retry-after"] == "5"
+        assert took < 2.0, took
+
+        forwarder = Forwarder(forwarder.target, forwarder.port)
+        try:
+            assert log(client, case_id, "after", signed).status_code == 200
+            notes = [i["notes"] for i in client.get(f"/cases/{case_id}", headers=signed).json()["interventions"]]
+        finally:
+            forwarder.close()
+    assert notes == ["before", "after"]

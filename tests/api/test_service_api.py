@@ -10,6 +10,8 @@ from tests.api.conftest import problem
 
 ENDPOINTS = {
     "/healthz": {"get"},
+    "/readyz": {"get"},
+    "/metrics": {"get"},
     "/auth/token": {"post"},
     "/auth/logout": {"post"},
     "/auth/me": {"get"},
@@ -133,6 +135,37 @@ def test_every_request_body_schema_has_an_example(client: TestClient) -> None:
     assert len(bodies) >= 25, sorted(bodies)
     without = [name for name, body in bodies.items() if not schemas[body["$ref"].rsplit("/", 1)[-1]].get("examples")]
     assert without == []
+
+
+def test_every_success_answer_declares_its_schema(client: TestClient) -> None:
+    """A client generated from the document gets a typed answer from every operation: JSON answers
+    name a model (or list its fields), text answers say they are text."""
+    undeclared = []
+    for path, operations in openapi(client)["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                content = answer.get("content", {})
+                typed = [
+                    "$ref" in media["schema"] or "properties" in media["schema"]
+                    if name.endswith("json")
+                    else media["schema"].get("type") == "string"
+                    for name, media in content.items()
+                ]
+                if not typed or not all(typed):
+                    undeclared.append(f"{method.upper()} {path} {status}")
+    assert undeclared == []
+
+
+def test_operations_are_named_after_their_route_functions(client: TestClient) -> None:
+    named = [
+        operation["operationId"]
+        for operations in openapi(client)["paths"].values()
+        for operation in operations.values()
+    ]
+    assert len(named) == len(set(named))
+    assert {"open_case", "log_intervention", "sign_in", "readyz"} <= set(named)
 
 
 def test_every_endpoint_documents_itself(client: TestClient) -> None:

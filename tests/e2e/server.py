@@ -65,18 +65,23 @@ def running_server(env: dict[str, str], log_path: Path, timeout: float = 60.0) -
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start in {timeout}s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+            wait_until_healthy(process, base_url, log_path, timeout)
             yield base_url
         finally:
             _stop(process)
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float) -> None:
+    """Return once /healthz answers 200; fail if the process exits or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start in {timeout}s:\n{log_path.read_text()}")
+        time.sleep(0.1)

@@ -59,6 +59,7 @@ class Cast:
     usernames: dict[str, str] = field(default_factory=dict)
     clients: dict[str, httpx.Client] = field(default_factory=dict)
     writes: list[dict[str, Any]] = field(default_factory=list)
+    transport: httpx.BaseTransport | None = None  # how the clients send (default: plain HTTP)
 
     def __getattr__(self, role: str) -> httpx.Client:
         clients = self.__dict__.get("clients", {})
@@ -69,13 +70,18 @@ class Cast:
 
     def join(self, role: str, username: str, token: str) -> None:
         self.tokens[role], self.usernames[role] = token, username
-        client = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        client = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            transport=self.transport,
+        )
         client.event_hooks["response"].append(_recording(self.writes, username))
         self.clients[role] = client
 
     def moved_to(self, base_url: str) -> Cast:
         """The same people (same tokens) talking to a server at another address."""
-        moved = Cast(base_url, writes=self.writes)
+        moved = Cast(base_url, writes=self.writes, transport=self.transport)
         for role, token in self.tokens.items():
             moved.join(role, self.usernames[role], token)
         return moved
@@ -98,8 +104,8 @@ def _recording(writes: list[dict[str, Any]], username: str) -> Any:
     return hook
 
 
-def admin_cast(base_url: str) -> Cast:
-    cast = Cast(base_url)
+def admin_cast(base_url: str, transport: httpx.BaseTransport | None = None) -> Cast:
+    cast = Cast(base_url, transport=transport)
     cast.join("admin", "admin", sign_in(base_url, "admin", ADMIN_PASSWORD))
     return cast
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from infrastructure.persistence import library_env
+from infrastructure.persistence import database_url, library_env
 from infrastructure.settings import DEFAULT_DATABASE_URL, Settings
 
 TEST_MASTER_KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="  # 32 bytes, for tests only
@@ -26,7 +26,7 @@ def test_settings_are_read_from_prefixed_variables(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("YOUTHCARE_SNAPSHOT_INTERVAL", "0")
     settings = Settings()
     env = library_env(settings)
-    assert env["SQLALCHEMY_SCHEMA"] == "care" and env["SQLALCHEMY_URL"].endswith("@db:5432/yc")
+    assert env["SQLALCHEMY_SCHEMA"] == "care" and env["SQLALCHEMY_URL"].endswith("@db:5432/yc?connect_timeout=2")
     assert settings.snapshot_interval == 0
     assert "secret" not in repr(settings)
 
@@ -44,9 +44,26 @@ def test_production_refuses_to_start_without_a_database_url(monkeypatch: pytest.
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("YOUTHCARE_SNAPSHOT_INTERVAL", "-1"), ("YOUTHCARE_DATABASE_SCHEMA", "x; drop")]
+    ("name", "value"),
+    [
+        ("YOUTHCARE_SNAPSHOT_INTERVAL", "-1"),
+        ("YOUTHCARE_DATABASE_SCHEMA", "x; drop"),
+        ("YOUTHCARE_DATABASE_CONNECT_TIMEOUT_SECONDS", "0"),
+        ("YOUTHCARE_PROJECTOR_STOP_SECONDS", "0"),
+    ],
 )
 def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_postgresql_connections_give_up_after_the_connect_timeout_unless_the_url_says_otherwise() -> None:
+    def url(given: str, **settings: object) -> str:
+        return database_url(Settings(database_url=given, **settings))  # type: ignore[arg-type]
+
+    assert url("postgresql+psycopg2://u:secret@db/yc") == "postgresql+psycopg2://u:secret@db/yc?connect_timeout=2"
+    assert url("postgresql+psycopg2://u@db/yc", database_connect_timeout_seconds=7).endswith("?connect_timeout=7")
+    assert url("postgresql+psycopg2://u@db/yc?connect_timeout=9") == "postgresql+psycopg2://u@db/yc?connect_timeout=9"
+    assert url("sqlite:///var/youthcare.db") == "sqlite:///var/youthcare.db"
+    assert url("memory://") == "memory://"
