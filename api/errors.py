@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.limits import BodyTooLarge
-from api.observing import REQUEST_ID_HEADER
 from application.errors import (
     ConcurrentWrite,
     Forbidden,
@@ -30,7 +29,7 @@ from application.errors import (
     Unauthenticated,
     ViewNotReady,
 )
-from infrastructure.logs import current_request
+from infrastructure.logs import REQUEST_ID_HEADER, current_request
 
 logger = logging.getLogger(__name__)
 

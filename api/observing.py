@@ -24,13 +24,12 @@ from api.deps import Door, bearer, get_token
 from api.errors import ERROR_RESPONSES, PROBLEM_JSON
 from application.errors import Forbidden
 from domain.common import Role
-from infrastructure.logs import RequestContext, current_request, note_user
+from infrastructure.logs import REQUEST_ID_HEADER, RequestContext, current_request, note_user
 from infrastructure.metrics import CONTENT_TYPE, Metrics
 from infrastructure.readiness import not_ready_because
 from infrastructure.settings import Settings
 
 requests_logger = logging.getLogger("youthcare.requests")
-REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:+=/-]{1,128}$")
 UNMATCHED = "unmatched"  # no route: one label for every such path, however many there are
 NOT_READY_RETRY_AFTER = "5"

@@ -41,6 +41,7 @@ class RequestContext:
 
 
 current_request: ContextVar[RequestContext | None] = ContextVar("youthcare_request", default=None)
+REQUEST_ID_HEADER = "X-Request-ID"  # the request's id, as the client gave it or as made for it
 
 
 def note_user(user_id: UUID) -> None:
