@@ -119,19 +119,28 @@ def _append(client: httpx.Client, case_id: str) -> Callable[[], object]:
     return send
 
 
-def _requests(service: Service, case_id: str, events: int) -> dict[str, tuple[Callable[[], object], str | None]]:
-    reader, writer = service.client(service.auditor), service.client(service.lead)
+def _requests(
+    service: Service, case_id: str, events: int, timeout: float
+) -> dict[str, tuple[Callable[[], object], str | None]]:
+    """The requests on one case, cheapest first: a request given up on keeps the server busy."""
+    reader, writer = service.client(service.auditor, timeout), service.client(service.lead, timeout)
     last = max(0, events - 50)
     return {
+        "append an intervention": (_append(writer, case_id), "as fast as to a new case"),
         "history, first page of 50": (_get(reader, f"/cases/{case_id}/history?limit=50"), "≤ 50 ms"),
         "history, last page of 50": (
             _get(reader, f"/cases/{case_id}/history?limit=50&after_version={last}"),
             "≤ 50 ms",
         ),
-        "timeline, first page of 50": (_get(reader, f"/cases/{case_id}/timeline?limit=50"), "≤ 50 ms"),
         "export": (_get(reader, f"/cases/{case_id}/export"), "≤ 2000 ms"),
-        "append an intervention": (_append(writer, case_id), "as fast as to a new case"),
+        "timeline, first page of 50": (_get(reader, f"/cases/{case_id}/timeline?limit=50"), "≤ 50 ms"),
     }
+
+
+def _target(goal: str) -> Target:
+    if goal.startswith("as fast"):
+        return Target("ratio ≤ 1.1 (as fast as to a new case)", lambda f: f.ratio <= 1.1)
+    return Target(goal, at_most(float(goal.split()[1])))
 
 
 def long_records(url: str, folder: Path, sizes: Sizes) -> Result:
@@ -152,19 +161,23 @@ def long_records(url: str, folder: Path, sizes: Sizes) -> Result:
         service.caught_up()
         base = {
             name: timed(send, seconds=sizes.long_seconds, at_least_times=3).p50
-            for name, (send, _) in _requests(service, fresh, 1).items()
+            for name, (send, _) in _requests(service, fresh, 1, sizes.request_timeout).items()
         }
         for events, case_id in cases.items():
-            for name, (send, goal) in _requests(service, case_id, events).items():
-                timing = timed(send, seconds=sizes.long_seconds, at_least_times=1)
-                target = None
-                if events == largest and goal:
-                    target = (
-                        Target("ratio ≤ 1.1 (as fast as to a new case)", lambda f: f.ratio <= 1.1)
-                        if goal.startswith("as fast")
-                        else Target(goal, at_most(float(goal.split()[1])))
+            for name, (send, goal) in _requests(service, case_id, events, sizes.request_timeout).items():
+                target = _target(goal) if goal and events == largest else None
+                try:
+                    value = timed(send, seconds=sizes.long_seconds, at_least_times=1).p50
+                except httpx.TimeoutException:
+                    value = sizes.request_timeout * 1000
+                    name = f"{name} (gave up waiting: at least this)"
+                    result.notes.append(
+                        f"{events:,} events, {name}: no answer within {sizes.request_timeout:g} s; the server went "
+                        "on computing it while the next requests were measured"
                     )
-                result.add(Figure(f"{events:,} events: {name}", timing.p50, "ms", "new case", base[name], target))
+                result.add(
+                    Figure(f"{events:,} events: {name}", value, "ms", "new case", base[name.split(" (")[0]], target)
+                )
     result.notes.append(
         f"p50 over at least one request (at most about {sizes.long_seconds:g} s of them); the new case's "
         "timings are p50 over at least three"

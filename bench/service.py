@@ -47,8 +47,8 @@ class Service:
     case_ids: list[str] = field(default_factory=list)
     projector_pid: int | None = None  # `youthcare projector`, when it runs in its own process
 
-    def client(self, headers: dict[str, str]) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=600)
+    def client(self, headers: dict[str, str], timeout: float = 600) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
     def open_cases(self, count: int) -> list[str]:
         with self.client(self.lead) as http:

@@ -21,6 +21,7 @@ class Sizes:
     read_clients: int = 16
     long_events: tuple[int, ...] = (100, 1_000, 10_000)
     long_seconds: float = 2.0  # per kind of request on one case (at least one request)
+    request_timeout: float = 240.0  # benchmark 9 gives up on a request after this long
 
 
 FULL = Sizes(seconds=10.0)

@@ -16,6 +16,7 @@ import argparse
 import os
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +30,16 @@ from bench.sizes import FULL, SMOKE
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
-def run_suite(url: str, folder: Path, smoke: bool, memory_events: int | None, only: set[int]) -> list[Result]:
+def run_suite(
+    url: str,
+    folder: Path,
+    smoke: bool,
+    memory_events: int | None,
+    only: set[int],
+    after_each: Callable[[list[Result]], None],
+) -> list[Result]:
+    """Run the benchmarks in order; `after_each` gets the results so far (a long run keeps what it
+    measured if a later benchmark fails). A benchmark that fails is reported as failed."""
     sizes = SMOKE if smoke else FULL
     if memory_events is not None:
         sizes = replace(sizes, memory_events=memory_events)
@@ -57,10 +67,15 @@ def run_suite(url: str, folder: Path, smoke: bool, memory_events: int | None, on
             continue
         started = time.perf_counter()
         print(f"benchmark {number} ...", flush=True)
-        result = benchmark()
+        try:
+            result = benchmark()
+        except Exception as error:  # noqa: BLE001  one benchmark failing must not lose the others
+            traceback.print_exc()
+            result = Result(number, "(failed)", "none", notes=[f"failed: {type(error).__name__}: {error}"])
         result.seconds = time.perf_counter() - started
         print(f"benchmark {number}: {len(result.figures)} figures in {result.seconds:.0f} s", flush=True)
         results.append(result)
+        after_each(results)
     return results
 
 
@@ -74,8 +89,6 @@ def main() -> None:
     parser.add_argument("--note", action="append", default=[], help="a line to say at the top of the report")
     args = parser.parse_args()
     about = machine(args.database_url)
-    with tempfile.TemporaryDirectory(prefix="youthcare-bench-") as folder:
-        results = run_suite(args.database_url, Path(folder), args.smoke, args.memory_events, set(args.only))
     kind = "a smoke run (tiny sizes: the figures mean nothing)" if args.smoke else "a full run"
     preface = [
         f"Written by `make bench` (`python -m bench.suite`), {kind}. Each figure comes with a baseline "
@@ -84,8 +97,15 @@ def main() -> None:
         *args.note,
     ]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(markdown(results, about, preface))
+
+    def write(results: list[Result]) -> None:
+        args.output.write_text(markdown(results, about, preface))
+
+    with tempfile.TemporaryDirectory(prefix="youthcare-bench-") as folder:
+        results = run_suite(args.database_url, Path(folder), args.smoke, args.memory_events, set(args.only), write)
     print(f"written to {args.output}")
+    if any(not result.figures for result in results):
+        raise SystemExit("some benchmarks failed; see above and the report")
 
 
 if __name__ == "__main__":
