@@ -176,7 +176,14 @@ def in_step(clients: int, seconds: float, client: Callable[[int, Callable[[], fl
         start.wait()
         return deadline
 
-    threads = [threading.Thread(target=client, args=(i, go)) for i in range(clients)]
+    def run_client(index: int) -> None:
+        try:
+            client(index, go)
+        except BaseException:
+            start.abort()  # the others and the caller stop waiting: the measurement fails
+            raise
+
+    threads = [threading.Thread(target=run_client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     began = time.perf_counter()

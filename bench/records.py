@@ -173,7 +173,7 @@ def long_records(url: str, folder: Path, sizes: Sizes) -> Result:
                     name = f"{name} (gave up waiting: at least this)"
                     result.notes.append(
                         f"{events:,} events, {name}: no answer within {sizes.request_timeout:g} s; the server went "
-                        "on computing it while the next requests were measured"
+                        "on computing it (any figure after it was measured beside that work)"
                     )
                 result.add(
                     Figure(f"{events:,} events: {name}", value, "ms", "new case", base[name.split(" (")[0]], target)

@@ -80,7 +80,7 @@ def _row(figure: Figure) -> str:
 
 
 def markdown(results: list[Result], about: list[tuple[str, str]], preface: list[str]) -> str:
-    lines = ["# Benchmarks", "", *preface, "", "## The machine", "", "| | |", "|---|---|"]
+    lines = ["# Benchmarks", "", "\n\n".join(preface), "", "## The machine", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in about]
     for result in results:
         lines += ["", f"## {result.number}. {result.title}", "", f"Baseline: {result.baseline}.", ""]

@@ -28,6 +28,7 @@ FULL = Sizes(seconds=10.0)
 SMOKE = Sizes(
     seconds=1.0,
     cases=10,
+    clients=(1, 4, 8),  # a shared PostgreSQL has room for a smoke run's connections
     lag_seconds=2.0,
     lag_clients=4,
     replay_events=(1, 10, 60),
