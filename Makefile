@@ -1,4 +1,5 @@
 # The two commands: `make run` serves the API, `make test` runs the whole suite.
+# `make bench` runs the benchmark suite on PostgreSQL and writes docs/benchmarks.md.
 PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1
@@ -7,7 +8,7 @@ PORT ?= 8000
 GRACE ?= 10
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean screenshots
+.PHONY: run test bench lint clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "youthcare needs Python 3.11 or newer (set PYTHON=...)")'
@@ -21,6 +22,17 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL to measure on (a throwaway schema per benchmark); BENCH_ARGS e.g. --smoke, --only 3.
+YOUTHCARE_BENCH_DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/test
+export YOUTHCARE_BENCH_DATABASE_URL
+
+# The HTTP benchmarks load the server with wrk (Debian's package, installed here when missing).
+bench: $(BIN)/.installed
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk is missing; installing Debian's package"; \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get install -y -q wrk >/dev/null || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q wrk >/dev/null; }; }
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 screenshots: $(BIN)/.installed
 	$(BIN)/python -m tests.browser.screenshots

@@ -19,7 +19,7 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,45 +27,22 @@ from pydantic import SecretStr
 
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
+from bench.records import write_case
 from bench.schema import throwaway_schema
 from bench.seed import seed
-from domain.common import Actor, Role
-from domain.organisation import Station, StationKind, StationLevel
-from domain.youth_case import CaseCategory, CaseSource, Gender, Intervention, InterventionKind, Youth, YouthCase
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from tests.e2e.server import running_server
 
-STAFF = Actor("bench", Role.STATION_STAFF)
 REQUESTS = 40
 
 
 def big_case(settings: Settings, events: int) -> str:
     app = create_application(settings)
     try:
-        now = datetime.now(timezone.utc)
-        station = Station.register(
-            actor=STAFF, name="Bench", kind=StationKind.POLICE_CARE_STATION, level=StationLevel.TOWN
-        )
-        youth = Youth(full_name="Bench Youth", date_of_birth=date(2012, 1, 1), gender=Gender.FEMALE)
-        case = YouthCase.open(
-            actor=STAFF,
-            station_id=station.id,
-            youth=youth,
-            category=CaseCategory.TRUANCY,
-            source=CaseSource.SCHOOL,
-            summary="bench",
-            now=now,
-        )
-        app.save(station, case)
-        while case.version < events:
-            for _ in range(min(50 - case.version % 50, events - case.version)):
-                done = Intervention(InterventionKind.COUNSELLING, datetime.now(timezone.utc), 20, "bench", "bench")
-                case.log_intervention(actor=STAFF, intervention=done, now=datetime.now(timezone.utc))
-            app.save(case)
-        return str(case.id)
+        return str(write_case(app, events))
     finally:
         app.close()
 

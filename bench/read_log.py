@@ -16,6 +16,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import UUID
 
 from pydantic import SecretStr
 
@@ -42,7 +43,8 @@ class DiscardingLog(ReadLog):
         return 0
 
 
-def _officer_reading(front: Front) -> tuple[Caller, object]:
+def officer_reading(front: Front, interventions: int = 10) -> tuple[Caller, UUID, UUID]:
+    """A station, its officer (reading as `GET /cases/{id}` does) and a case with `interventions`."""
     admin = Caller(principal=front.authenticate(front.sign_in("admin", PASSWORD, None)["access_token"]))
     station = front.register_station(
         admin, name="Bench station", kind=StationKind.POLICE_CARE_STATION, level=StationLevel.TOWN
@@ -69,7 +71,7 @@ def _officer_reading(front: Front) -> tuple[Caller, object]:
         source=CaseSource.SCHOOL,
         summary="bench",
     )
-    for n in range(10):
+    for n in range(interventions):
         front.log_intervention(
             officer,
             case.id,
@@ -80,7 +82,7 @@ def _officer_reading(front: Front) -> tuple[Caller, object]:
             notes=f"note {n}",
             performed_by="officer",
         )
-    return officer, case.id
+    return officer, case.id, station.id
 
 
 def measure(settings: Settings, reads: int) -> dict[str, list[float]]:
@@ -92,7 +94,7 @@ def measure(settings: Settings, reads: int) -> dict[str, list[float]]:
         logged.bootstrap_admin(PASSWORD)
         unlogged = create_front(settings, projector)
         unlogged.read_log = DiscardingLog(unlogged.read_log.db)
-        officer, case_id = _officer_reading(logged)
+        officer, case_id, _ = officer_reading(logged)
         timings: dict[str, list[float]] = {"with the read log": [], "without": []}
         for n in range(reads * 2):
             front, label = (logged, "with the read log") if n % 2 == 0 else (unlogged, "without")
