@@ -32,6 +32,7 @@ class Claim:
     key: str
     token: str
     wrote: tuple[UUID, int] | None = None  # the record and version the command saved, once it has
+    case_id: UUID | None = None  # the case of that record, if any: its key seals the kept answer
 
 
 @dataclass

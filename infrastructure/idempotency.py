@@ -160,20 +160,22 @@ class IdempotencyKeys:
         return dialect.insert(keys).values(**row).on_conflict_do_nothing(index_elements=["user_id", "key"])
 
     def _take_over(self, conn: Any, found: Any, row: dict[str, Any]) -> Claim:
+        held = [keys.c.user_id == found.user_id, keys.c.key == found.key, keys.c.token == found.token]
+        if found.record_id is None:  # done meanwhile by the request it would take over from: not taken
+            held.append(keys.c.record_id.is_(None))
         taken = conn.execute(
             update(keys)
-            .where(
-                keys.c.user_id == found.user_id,
-                keys.c.key == found.key,
-                keys.c.token == found.token,
-                # Done in the meantime by the request it would take over from: not taken.
-                keys.c.record_id.is_(None) if found.record_id is None else keys.c.token == found.token,
-            )
+            .where(*held)
             .values(**row, record_id=None, version=None, position=None, case_id=None, answer=None)
         )
         if taken.rowcount != 1:  # another request took it over first
             raise KeyInUse(retry_after=1)
         return Claim(user_id=row["user_id"], key=row["key"], token=row["token"])
+
+    @staticmethod
+    def _held_by(claim: Claim) -> tuple[Any, ...]:
+        """The row of `claim`'s key, as long as this claim holds it."""
+        return (keys.c.user_id == claim.user_id, keys.c.key == claim.key, keys.c.token == claim.token)
 
     # -- inside the command's transaction
 
@@ -182,7 +184,7 @@ class IdempotencyKeys:
     ) -> list[Recording[UUID]]:
         """Save, with the key marked done by what the command wrote, in the transaction that stores
         its events. A claim that lapsed and was taken over refuses before anything is saved."""
-        mine = (keys.c.user_id == claim.user_id, keys.c.key == claim.key, keys.c.token == claim.token)
+        mine = self._held_by(claim)
         with self.store.transaction() as conn:  # the saving transaction: the datastore nests
             marked = conn.execute(update(keys).where(*mine).values(record_id=record.id, version=record.version))
             if marked.rowcount != 1:
@@ -191,36 +193,23 @@ class IdempotencyKeys:
             positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
             case_id = record.id if isinstance(record, YouthCase) else self.ring.case_of(record.id)
             conn.execute(update(keys).where(*mine).values(position=max(positions), case_id=case_id))
-        claim.wrote = (record.id, record.version)
+        claim.wrote, claim.case_id = (record.id, record.version), case_id
         return recordings
 
     # -- after the command
 
     def keep_answer(self, claim: Claim, answer: Answer) -> None:
         """Keep the answer the client is about to get, sealed (see the module's docstring)."""
+        sealed = self._seal(claim.case_id, claim, answer)
+        if sealed is None:
+            return
         with self.store.transaction() as conn:
-            case_id = conn.execute(
-                select(keys.c.case_id).where(
-                    keys.c.user_id == claim.user_id, keys.c.key == claim.key, keys.c.token == claim.token
-                )
-            ).scalar()
-            sealed = self._seal(case_id, claim, answer)
-            if sealed is None:
-                return
-            conn.execute(
-                update(keys)
-                .where(keys.c.user_id == claim.user_id, keys.c.key == claim.key, keys.c.token == claim.token)
-                .values(answer=sealed)
-            )
+            conn.execute(update(keys).where(*self._held_by(claim)).values(answer=sealed))
 
     def release(self, claim: Claim) -> None:
         """Let the key go: the request was refused, or failed after saving; a retry runs again."""
         with self.store.transaction() as conn:
-            conn.execute(
-                delete(keys).where(
-                    keys.c.user_id == claim.user_id, keys.c.key == claim.key, keys.c.token == claim.token
-                )
-            )
+            conn.execute(delete(keys).where(*self._held_by(claim)))
 
     # -- sealing answers
 
