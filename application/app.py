@@ -14,3 +14,13 @@ class YouthCare(OrganisationService, VolunteerService, MentoringService, Referra
     """Stations, departments, volunteers, cases, mentoring pairs, referrals and users."""
 
     name = "YouthCare"
+
+    def close(self) -> None:
+        """Close the store, and with it every pooled database connection. The SQLAlchemy
+        extension's factory leaves its engine's pool open until the engine is garbage-collected,
+        so a process that makes and closes applications (the tests, a CLI command) would keep
+        their connections to the server."""
+        super().close()
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is not None:
+            datastore.engine.dispose()

@@ -21,8 +21,15 @@ from infrastructure.settings import Settings
 from tests.api.acting import ActingClient, settings_with_access
 
 PROBLEM_JSON = "application/problem+json"
-TODAY = date.today()
-STARTED_ON = TODAY - timedelta(days=30)
+
+
+def today() -> date:
+    """The service's today (UTC), asked at the moment of use: a run that crosses midnight
+    must not compare with the date the test module was imported on."""
+    return datetime.now(timezone.utc).date()
+
+
+STARTED_ON = today() - timedelta(days=30)  # a month back: crossing midnight does not matter to it
 
 STATION = {"name": "Chengguan Police Care Station", "kind": "police_care_station", "level": "town"}
 DEPARTMENT = {"name": "District Education Bureau", "kind": "education"}
@@ -134,7 +141,7 @@ def create_referral(
         "to_department_id": department_id or create_department(client)["id"],
         "service": "school re-entry support",
         "reason": "Three weeks of truancy.",
-        "respond_by": (TODAY + timedelta(days=14)).isoformat(),
+        "respond_by": (today() + timedelta(days=14)).isoformat(),
         **changes,
     }
     return created(client.post("/referrals", json=body), "referrals")

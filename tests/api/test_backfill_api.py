@@ -14,7 +14,7 @@ from api.main import create_app
 from infrastructure.persistence import MEMORY_URL
 from infrastructure.settings import Settings
 from tests.api.acting import ActingClient, settings_with_access
-from tests.api.conftest import TODAY, create_case, create_pair, ok, problem, version_of
+from tests.api.conftest import create_case, create_pair, ok, problem, today, version_of
 
 
 def intervention(occurred_at: datetime) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def intervention(occurred_at: datetime) -> dict[str, Any]:
 
 
 def session(days_ago: int) -> dict[str, Any]:
-    held_on = (TODAY - timedelta(days=days_ago)).isoformat()
+    held_on = (today() - timedelta(days=days_ago)).isoformat()
     return {"held_on": held_on, "duration_minutes": 45, "mode": "in_person", "notes": "Met.", "progress": 3}
 
 
@@ -76,8 +76,8 @@ def test_a_session_follows_the_same_rule_as_an_intervention(client: TestClient) 
     assert refused["rule"] == "before_backfill_window"
     sessions = ok(client.get(f"/pairs/{pair['id']}"))["sessions"]
     assert [(s["held_on"], s["backfilled"]) for s in sessions] == [
-        ((TODAY - timedelta(days=90)).isoformat(), True),
-        (TODAY.isoformat(), False),
+        ((today() - timedelta(days=90)).isoformat(), True),
+        (today().isoformat(), False),
     ]
     assert all(s["recorded_at"] for s in sessions)
 

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
-    TODAY,
     close_case,
     create_case,
     create_pair,
@@ -18,6 +17,7 @@ from tests.api.conftest import (
     now_iso,
     ok,
     problem,
+    today,
 )
 
 
@@ -130,7 +130,7 @@ def test_the_timeline_merges_the_case_with_its_pairs_and_referrals_in_log_order(
     intervene(client, case["id"], "after the match")
     referral = create_referral(client, case_id=case["id"])
     create_pair(client, case_id=other["id"])
-    session = {"held_on": TODAY.isoformat(), "duration_minutes": 45, "mode": "in_person", "notes": "", "progress": 3}
+    session = {"held_on": today().isoformat(), "duration_minutes": 45, "mode": "in_person", "notes": "", "progress": 3}
     last = ok(client.post(f"/pairs/{pair['id']}/sessions", json=session))
 
     timeline = client.get(f"/cases/{case['id']}/timeline").json()

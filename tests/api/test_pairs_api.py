@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import (
     GOALS,
     STARTED_ON,
-    TODAY,
     close_case,
     create_case,
     create_pair,
@@ -19,11 +18,12 @@ from tests.api.conftest import (
     ok,
     probe_position,
     problem,
+    today,
     version_of,
 )
 
 SESSION = {
-    "held_on": (TODAY - timedelta(days=3)).isoformat(),
+    "held_on": (today() - timedelta(days=3)).isoformat(),
     "duration_minutes": 45,
     "mode": "in_person",
     "notes": "Homework together.",

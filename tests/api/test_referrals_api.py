@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
-    TODAY,
     close_case,
     consent_to_sharing,
     create_case,
@@ -19,6 +18,7 @@ from tests.api.conftest import (
     ok,
     probe_position,
     problem,
+    today,
     version_of,
 )
 
@@ -29,7 +29,7 @@ def referral_body(case_id: str, department_id: str, **changes: Any) -> dict[str,
         "to_department_id": department_id,
         "service": "school re-entry support",
         "reason": "Three weeks of truancy.",
-        "respond_by": (TODAY + timedelta(days=14)).isoformat(),
+        "respond_by": (today() + timedelta(days=14)).isoformat(),
         **changes,
     }
 
@@ -45,7 +45,7 @@ def test_making_a_referral_answers_201_with_a_pending_referral_from_the_cases_st
     assert referral["case_id"] == case["id"]
     assert referral["from_station_id"] == case["station_id"]
     assert referral["to_department_id"] == department["id"]
-    assert referral["respond_by"] == (TODAY + timedelta(days=14)).isoformat()
+    assert referral["respond_by"] == (today() + timedelta(days=14)).isoformat()
     assert (referral["notes"], referral["outcome"]) == ([], None)
     assert referral["version"] == 1
     assert referral["position"] > department["position"]
@@ -186,7 +186,7 @@ def test_a_referral_of_a_closed_case_is_refused(client: TestClient) -> None:
 def test_a_referral_with_a_response_date_in_the_past_is_invalid(client: TestClient) -> None:
     case = create_case(client)
     department = create_department(client)
-    past = (TODAY - timedelta(days=2)).isoformat()
+    past = (today() - timedelta(days=2)).isoformat()
 
     refused = problem(client.post("/referrals", json=referral_body(case["id"], department["id"], respond_by=past)), 422)
 

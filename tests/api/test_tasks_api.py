@@ -106,7 +106,7 @@ def test_overdue_referrals_quiet_pairs_and_sessions_due_appear_as_time_passes(cl
 
 def test_plan_goals_past_their_review_date_are_due(client: ActingClient) -> None:
     case = create_case(client)
-    today = date.today()
+    today = datetime.now(timezone.utc).date()
     goals = [{"goal": GOALS[0], "review_on": today.isoformat()}, {"goal": GOALS[1], "review_on": "2099-01-01"}]
     ok(client.put(f"/cases/{case['id']}/plan", json={"goals": goals}))
     approved = ok(client.post(f"/cases/{case['id']}/plan/approval", json={"note": ""}))

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import (
     STATION,
-    TODAY,
     close_case,
     create_case,
     create_department,
@@ -26,6 +25,7 @@ from tests.api.conftest import (
     now_iso,
     ok,
     problem,
+    today,
 )
 
 
@@ -272,12 +272,12 @@ def test_mentor_load_flags_pairs_without_a_recent_session(client: TestClient) ->
     volunteer = create_volunteer(client)
     quiet = create_pair(client, volunteer_id=volunteer["id"])  # started 30 days ago, no session yet
     lively = create_pair(client, volunteer_id=volunteer["id"])
-    session = {"held_on": TODAY.isoformat(), "duration_minutes": 45, "mode": "in_person", "notes": "", "progress": 3}
+    session = {"held_on": today().isoformat(), "duration_minutes": 45, "mode": "in_person", "notes": "", "progress": 3}
     position = ok(client.post(f"/pairs/{lively['id']}/sessions", json=session))["position"]
 
     strict = view(client, "/coordination/mentors", position, contact_days=20)["volunteers"]
     mine = next(v for v in strict if v["volunteer"]["id"] == volunteer["id"])
-    assert (mine["active_pairs"], mine["sessions_last_30_days"], mine["last_session_on"]) == (2, 1, TODAY.isoformat())
+    assert (mine["active_pairs"], mine["sessions_last_30_days"], mine["last_session_on"]) == (2, 1, today().isoformat())
     assert [p["pair_id"] for p in mine["pairs_without_recent_session"]] == [quiet["id"]]
     assert mine["pairs_without_recent_session"][0]["days_without_session"] == 30
 
@@ -295,10 +295,11 @@ def test_the_period_report_counts_by_station_and_for_the_district(client: TestCl
     create_pair(client, case_id=case["id"])
     create_referral(client, case_id=case["id"])
     position = intervention(client, case["id"], kind="tutoring")
-    today = {"from": TODAY.isoformat(), "to": TODAY.isoformat()}
+    day = today()
+    this_day = {"from": day.isoformat(), "to": day.isoformat()}
 
-    report = view(client, "/reports/summary", position, **today)
-    mine = view(client, "/reports/summary", position, station=station["id"], **today)["stations"]
+    report = view(client, "/reports/summary", position, **this_day)
+    mine = view(client, "/reports/summary", position, station=station["id"], **this_day)["stations"]
 
     assert report["district"]["cases_opened"] == 2 and report["district"]["volunteers_screened"] == 1
     assert [s["station"]["id"] for s in mine] == [station["id"]]
@@ -306,14 +307,14 @@ def test_the_period_report_counts_by_station_and_for_the_district(client: TestCl
     assert (section["cases_opened"], section["interventions_by_kind"]) == (1, {"tutoring": 1})
     assert (section["pairs_started"], section["pairs_active"], section["pairs_closed"]) == (0, 1, 0)  # started 30 d ago
     assert [r["made"] for r in section["referrals_by_department"]] == [1]
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = (day - timedelta(days=1)).isoformat()
     before = view(client, "/reports/summary", position, **{"from": yesterday, "to": yesterday})
     assert before["district"]["cases_opened"] == 0
 
 
 def test_the_period_report_comes_as_csv_when_asked(client: TestClient) -> None:
     position = create_case(client)["position"]
-    params = {"from": TODAY.isoformat(), "to": TODAY.isoformat(), "consistent_with": position}
+    params = {"from": today().isoformat(), "to": today().isoformat(), "consistent_with": position}
 
     answer = client.get("/reports/summary", params=params, headers={"Accept": "text/csv"})
 
@@ -322,7 +323,7 @@ def test_the_period_report_comes_as_csv_when_asked(client: TestClient) -> None:
     lines = answer.text.splitlines()
     assert answer.content.startswith("\ufeff".encode())  # so spreadsheets read UTF-8
     assert lines[0] == "\ufefffrom,to,scope,station_id,station_name,figure,item,item_id,value"
-    assert f"{TODAY},{TODAY},district,,,cases_opened,,,1" in lines
+    assert f"{today()},{today()},district,,,cases_opened,,,1" in lines
 
 
 def test_report_csv_neutralises_formulas_and_names_departments_by_id(client: TestClient) -> None:
@@ -330,7 +331,7 @@ def test_report_csv_neutralises_formulas_and_names_departments_by_id(client: Tes
     twins = [create_department(client, name="Education Bureau") for _ in range(2)]
     case = create_case(client, station["id"])
     last = [create_referral(client, case_id=case["id"], department_id=twin["id"]) for twin in twins][-1]
-    params = {"from": TODAY.isoformat(), "to": TODAY.isoformat(), "consistent_with": last["position"]}
+    params = {"from": today().isoformat(), "to": today().isoformat(), "consistent_with": last["position"]}
 
     text = client.get("/reports/summary", params=params, headers={"Accept": "text/csv"}).text
 
@@ -344,25 +345,25 @@ def test_report_csv_neutralises_formulas_and_names_departments_by_id(client: Tes
 
 def test_the_twice_yearly_report_can_be_asked_for_by_its_half_year(client: TestClient) -> None:
     position = create_case(client)["position"]
-    half = f"{TODAY.year}H{1 if TODAY.month <= 6 else 2}"
+    half = f"{today().year}H{1 if today().month <= 6 else 2}"
 
     report = view(client, "/reports/summary", position, period=half)
 
     assert (report["from"], report["to"]) == (
-        (f"{TODAY.year}-01-01", f"{TODAY.year}-06-30")
+        (f"{today().year}-01-01", f"{today().year}-06-30")
         if half.endswith("1")
-        else (f"{TODAY.year}-07-01", f"{TODAY.year}-12-31")
+        else (f"{today().year}-07-01", f"{today().year}-12-31")
     )
     assert report["district"]["cases_opened"] >= 1
-    both = {"period": half, "from": TODAY.isoformat(), "to": TODAY.isoformat()}
+    both = {"period": half, "from": today().isoformat(), "to": today().isoformat()}
     assert problem(client.get("/reports/summary", params=both), 422)["rule"] == "period_and_range"
     problem(client.get("/reports/summary", params={"period": "2026H3"}), 422)
 
 
 def test_a_report_period_must_be_a_real_range(client: TestClient) -> None:
-    backwards = {"from": TODAY.isoformat(), "to": (TODAY - timedelta(days=1)).isoformat()}
+    backwards = {"from": today().isoformat(), "to": (today() - timedelta(days=1)).isoformat()}
     assert problem(client.get("/reports/summary", params=backwards), 422)["rule"] == "empty_range"
-    assert problem(client.get("/reports/summary", params={"from": TODAY.isoformat()}), 422)
+    assert problem(client.get("/reports/summary", params={"from": today().isoformat()}), 422)
 
 
 def test_control_characters_are_refused_in_bodies_and_view_filters(client: TestClient) -> None:
