@@ -194,7 +194,7 @@ class KeyRing:
         another process may have destroyed it). A key known to be destroyed stays known."""
         found = self._keys.get(case_id)
         if found is not None and found.key is not None:
-            del self._keys[case_id]
+            self._keys.pop(case_id, None)
 
     def destroy(self, case_id: UUID) -> None:
         """Erase the case key for good (its wrapped bytes are overwritten with NULL), in the
