@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from application import idempotency
+from application.cache import CopyingRepository
 from application.errors import (
     ConcurrentWrite,
     InvalidValue,
@@ -57,6 +58,8 @@ class RecordLinks(Protocol):
     def transaction(self) -> AbstractContextManager[Any]: ...
 
     def link(self, recordings: Sequence[Recording[UUID]]) -> None: ...
+
+    def committed(self) -> None: ...
 
     def verify(self, recorder: Any) -> Any: ...
 
@@ -127,6 +130,27 @@ class BaseApp(Application[UUID]):
         self.observer: Observer = UNWATCHED  # counts what happens (infrastructure/metrics.py)
         self._woken_after_commit = threading.local()
 
+    def construct_repository(self) -> Repository[UUID]:
+        # The library's repository and its settings (AGGREGATE_CACHE_MAXSIZE, ...), with cheap copies.
+        made = super().construct_repository()
+        return CopyingRepository(
+            event_store=made.event_store,
+            snapshot_store=made.snapshot_store,
+            cache_maxsize=None if made.cache is None else getattr(made.cache, "maxsize", 0),
+            fastforward=made.fastforward,
+            fastforward_skipping=made.fastforward_skipping,
+            deepcopy_from_cache=made.deepcopy_from_cache,
+        )
+
+    def one_command(self) -> AbstractContextManager[None]:
+        """One command's loads: a record brought up to date by its access check is not looked up
+        again when the command loads it (application/cache.py)."""
+        return cast(CopyingRepository, self.repository).one_command()
+
+    def forget(self, record_ids: Sequence[UUID]) -> None:
+        """Drop these records from the aggregate cache (after an erasure): the next load reads the store."""
+        cast(CopyingRepository, self.repository).evict(record_ids)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_types(transcoder)
@@ -135,9 +159,28 @@ class BaseApp(Application[UUID]):
         # A snapshot only speeds up loading. The events are committed by now, so a
         # failure here must not turn an acknowledged write into an error.
         try:
-            super()._take_snapshots(processing_event)
+            self._snapshot_saved(processing_event)
         except Exception:  # noqa: BLE001
             logger.warning("snapshot not taken", exc_info=True)
+
+    def _snapshot_saved(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot each saved record whose newest event falls on its interval from the record as
+        saved: its state is what its events make (every change is an event), so reading the record
+        back, as the library does, would only decode its previous snapshot again. A save whose
+        events cross an interval before their last one snapshots that version as the library does."""
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        for event in processing_event.events:
+            record = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(record)) if record is not None else None
+            if record is None or not interval or event.originator_version % interval:
+                continue
+            if record.version == event.originator_version:
+                snapshot_class = getattr(type(record), "Snapshot", type(self).snapshot_class)
+                assert snapshot_class is not None
+                self.snapshots.put([snapshot_class.take(record)])
+            else:
+                self.take_snapshot(event.originator_id, version=event.originator_version)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if getattr(self._woken_after_commit, "holding", False):
@@ -184,6 +227,7 @@ class BaseApp(Application[UUID]):
             else:
                 recordings = self.save(*records)
             self.links.link(recordings)
+        self.links.committed()
         return recordings
 
     def _load(self, kind: type[A], record_id: UUID, *, version: int | None = None) -> A:

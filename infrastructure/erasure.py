@@ -40,9 +40,8 @@ class Eraser:
                 conn.execute(delete(table).where(table.c.originator_id.in_(records)))
             if inspect(conn).has_table(cases.name, schema=self.store.schema):
                 conn.execute(update(cases).where(cases.c.case_id == case_id).values(youth_display_name=ERASED))
-        # The service runs without the library's aggregate cache, which would hold decrypted state:
-        # whoever turns it on must evict the case's records here.
-        assert getattr(self.app.repository, "cache", None) is None, "erasure does not evict cached records"
+        # The aggregate cache holds records decrypted: the next load reads them as they are now stored.
+        self.app.forget(records)
         if self.store.dialect == "sqlite" and not self.store.in_memory:  # nothing on disk to fold in otherwise
             self._checkpoint()
 

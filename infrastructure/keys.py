@@ -189,6 +189,13 @@ class KeyRing:
             self._keys[case_id] = CaseKey(case_id, found)
             return found
 
+    def forget(self, case_id: UUID) -> None:
+        """Drop the case's key from memory: the next use reads it from the database again (where
+        another process may have destroyed it). A key known to be destroyed stays known."""
+        found = self._keys.get(case_id)
+        if found is not None and found.key is not None:
+            self._keys.pop(case_id, None)
+
     def destroy(self, case_id: UUID) -> None:
         """Erase the case key for good (its wrapped bytes are overwritten with NULL), in the
         caller's transaction when there is one (the datastore nests)."""

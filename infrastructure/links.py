@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ from uuid import UUID
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.persistence import ApplicationRecorder, Recording
+from eventsourcing_sqlalchemy.datastore import transactions
 from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, Uuid, insert, select
 
 from application.base import each_notification
 from infrastructure.view_store import ViewStore
 
 GENESIS = bytes(32)
+KEPT_LINKS = 10_000  # records whose newest committed link this process keeps, to skip reading it back
 
 metadata = MetaData()
 
@@ -68,6 +71,11 @@ class KeyedLinks:
     def __init__(self, store: ViewStore, master: bytes) -> None:
         self.store = store
         self._key = derive(master, b"record links")
+        # Each record's newest link this process committed: (version, link). Links are never
+        # changed once committed, so one kept here is the stored one; a link not yet committed
+        # waits in `_written` (per thread) until `committed` says its transaction is.
+        self._newest: dict[UUID, tuple[int, bytes]] = {}
+        self._written = threading.local()
 
     def create_tables(self) -> None:
         with self.store.transaction() as conn:
@@ -78,8 +86,9 @@ class KeyedLinks:
 
     def link(self, recordings: Sequence[Recording[UUID]]) -> None:
         """Within the transaction that stores `recordings` (see BaseApp._save_linked)."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         last: dict[UUID, bytes] = {}
+        self._written.rows = rows
         with self.store.transaction() as conn:  # the same transaction: the datastore nests
             for recording in recordings:
                 stored = recording.notification
@@ -93,9 +102,23 @@ class KeyedLinks:
             if rows:
                 conn.execute(insert(links), rows)
 
+    def committed(self) -> None:
+        """The transaction holding this thread's last `link` has committed: keep its links."""
+        rows = getattr(self._written, "rows", None) or []
+        self._written.rows = None
+        if transactions.get(None) is not None:
+            return  # an outer transaction holds them still: it may roll back
+        if len(self._newest) + len(rows) > KEPT_LINKS:
+            self._newest.clear()  # a bound, not a policy: the next link of each is read back once
+        for row in rows:
+            self._newest[row["record_id"]] = (row["version"], bytes.fromhex(row["link"]))
+
     def _previous(self, conn: Any, record_id: UUID, version: int) -> bytes:
         if version == 1:
             return GENESIS
+        kept = self._newest.get(record_id)
+        if kept is not None and kept[0] == version - 1:
+            return kept[1]
         found = conn.execute(
             select(links.c.link).where(links.c.record_id == record_id, links.c.version == version - 1)
         ).scalar()

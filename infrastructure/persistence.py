@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +12,13 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from application.app import YouthCare
 from infrastructure.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 MEMORY_URL = "memory://"
 
@@ -36,10 +40,18 @@ def database_url(settings: Settings) -> str:
 def library_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's own settings, derived from ours."""
     url = database_url(settings)
-    mapper = {"MAPPER_TOPIC": "infrastructure.personal:PersonalMapper"}  # personal data encrypted per case
+    common = {"MAPPER_TOPIC": "infrastructure.personal:PersonalMapper"}  # personal data encrypted per case
+    if settings.aggregate_cache_size > 0:  # the library takes 0 for "no limit": leave it unset for none
+        common |= {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size), "AGGREGATE_CACHE_FASTFORWARD": "y"}
     if url == MEMORY_URL:
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo", **mapper}
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url, "CREATE_TABLE": "y", **mapper}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo", **common}
+    # The extension's factory, with a recorder that appends in one round trip (infrastructure/event_store.py).
+    env = {
+        "PERSISTENCE_MODULE": "infrastructure.event_store:Factory",
+        "SQLALCHEMY_URL": url,
+        "CREATE_TABLE": "y",
+        **common,
+    }
     if settings.database_schema:
         env["SQLALCHEMY_SCHEMA"] = settings.database_schema
     return env
@@ -132,6 +144,35 @@ def make_events_append_only(settings: Settings) -> None:
         engine.dispose()
 
 
+def install_append_function(settings: Settings, app: YouthCare) -> None:
+    """On PostgreSQL, make the function that appends events in one round trip, and have the recorder
+    call it. A role that may not create it, where no one made it, appends as the extension does."""
+    from infrastructure.event_store import APPEND_FUNCTION, Recorder, install_append
+
+    url = database_url(settings)
+    recorder = app.recorder
+    if url == MEMORY_URL or make_url(url).get_backend_name() != "postgresql" or not isinstance(recorder, Recorder):
+        return
+    schema = settings.database_schema
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT 1 FROM pg_proc WHERE proname = :name "
+                    "AND pronamespace = COALESCE(to_regnamespace(:schema), current_schema()::regnamespace)"
+                ),
+                {"name": APPEND_FUNCTION, "schema": schema},
+            ).first()
+            if found is None:
+                install_append(connection, schema, recorder.events_table_name)
+        recorder.append_in_one_call = True
+    except DBAPIError:
+        logger.warning("events are appended in several round trips: the append function could not be made")
+    finally:
+        engine.dispose()
+
+
 def create_application(settings: Settings) -> YouthCare:
     """The application, its tables created and its case keys at hand. Call once per process and keep it.
 
@@ -153,6 +194,7 @@ def create_application(settings: Settings) -> YouthCare:
             append_attempts=settings.append_attempts,
         )
         make_events_append_only(settings)
+        install_append_function(settings, app)
         secure_sqlite_deletes(app)
         ring = KeyRing(ViewStore(app, settings), master)
         ring.create_tables()
@@ -174,6 +216,7 @@ def create_application(settings: Settings) -> YouthCare:
         app.close()
         raise
     app.mapper.keys = ring  # type: ignore[attr-defined]
+    app.repository.on_erased = ring.forget  # type: ignore[attr-defined]
     app.links = keyed
     app.idempotency_keys = idempotency_keys
     app.youth_ids = youth_ids

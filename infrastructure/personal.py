@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -153,6 +153,8 @@ class PersonalMapper(Mapper[UUID]):
             return Ciphertext(nonce + cipher.encrypt(nonce, plain, _aad(case_id, path)), _kind(value))
 
         original = dict(vars(domain_event))
+        if state_of:
+            return super().to_stored_event(self._sealed_snapshot(domain_event, original, paths, seal))
         sealed = _apply(original, state_of, paths, seal)
         copy = object.__new__(type(domain_event))
         object.__setattr__(copy, "__dict__", sealed)
@@ -185,8 +187,61 @@ class PersonalMapper(Mapper[UUID]):
                 raise ValueError(f"personal field {path} of case {case_id} does not decrypt") from error
             return self.transcoder.decode(plain)["v"]
 
+        if state_of and isinstance(event.state, dict) and BATCHES in event.state:  # type: ignore[attr-defined]
+            paths = self._open_batches(event, paths, case_id, cipher_of_case)
         object.__setattr__(event, "__dict__", _apply(dict(vars(event)), state_of, paths, open_))
         return event
+
+    # -- a snapshot's lists: one ciphertext per path, not one per item
+
+    def _sealed_snapshot(
+        self, snapshot: Any, original: dict[str, Any], paths: list[str], seal: Callable[[Any, str], Any]
+    ) -> Any:
+        """The snapshot with each path under a list (`a[*].b`) sealed whole: the values in order in one
+        ciphertext, each item's value left empty. A case of 10,000 interventions then costs one
+        encryption and one decryption for their notes, not 10,000."""
+        listed = [path for path in paths if "[*]" in path]
+        batches = {}
+        for path in listed:
+            values = [_get(holder, key) for holder, key in _slots(original["state"], _parts(path))]
+            batches[path] = {
+                "kinds": [_kind(v) if v is not None else None for v in values],
+                "sealed": seal(values, path),
+            }
+        sealed = _apply(original, True, [path for path in paths if path not in batches], seal)
+        sealed = _apply(sealed, True, listed, lambda value, path: None)
+        sealed["state"] = {**sealed["state"], BATCHES: batches}
+        copy = object.__new__(type(snapshot))
+        object.__setattr__(copy, "__dict__", sealed)
+        return copy
+
+    def _open_batches(
+        self, snapshot: Any, paths: list[str], case_id: UUID | None, cipher_of_case: Callable[[], AESGCM | None]
+    ) -> list[str]:
+        """Put each sealed list's values back in place (the state was just decoded: nothing else holds
+        it); the paths still sealed one by one."""
+        state = snapshot.state
+        batches: dict[str, dict[str, Any]] = state.pop(BATCHES)
+        cipher = cipher_of_case()
+        for path, batch in batches.items():
+            kinds = batch["kinds"]
+            if cipher is None:
+                values = [None if kind is None else _erased(kind) for kind in kinds]
+            else:
+                sealed: Ciphertext = batch["sealed"]
+                try:
+                    plain = cipher.decrypt(sealed.data[:NONCE_BYTES], sealed.data[NONCE_BYTES:], _aad(case_id, path))
+                except InvalidTag as error:
+                    raise ValueError(f"personal field {path} of case {case_id} does not decrypt") from error
+                values = self.transcoder.decode(plain)["v"]
+            slots = list(_slots(state, _parts(path)))
+            if len(slots) != len(values):
+                raise ValueError(
+                    f"personal field {path} of case {case_id}: {len(values)} values for {len(slots)} places"
+                )
+            for (holder, key), value in zip(slots, values, strict=True):
+                _set(holder, key, value)
+        return [path for path in paths if path not in batches]
 
     # -- which fields, of which case
 
@@ -220,6 +275,41 @@ class PersonalMapper(Mapper[UUID]):
                 "the personal-data mapper has no key ring: build the application with create_application"
             )
         return self.keys
+
+
+BATCHES = "_personal_lists"  # where a snapshot's state keeps its sealed lists
+
+
+def _slots(value: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
+    """(holder, key) of each place `parts` names under `value`, in order (see `_at`)."""
+    if value is None or not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "[*]":
+        if isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if rest:
+                    yield from _slots(item, rest)
+                else:
+                    yield value, index
+        return
+    if isinstance(value, dict):
+        if head in value:
+            yield from (_slots(value[head], rest) if rest else [(value, head)])
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield from (_slots(getattr(value, head), rest) if rest else [(value, head)])
+
+
+def _get(holder: Any, key: Any) -> Any:
+    return holder[key] if isinstance(holder, (dict, list)) else getattr(holder, key)
+
+
+def _set(holder: Any, key: Any, value: Any) -> None:
+    if isinstance(holder, (dict, list)):
+        holder[key] = value
+    else:
+        object.__setattr__(holder, key, value)  # a frozen value just decoded, held by nothing else
 
 
 def _aad(case_id: UUID | None, path: str) -> bytes:
@@ -282,5 +372,17 @@ def _at(value: Any, parts: list[str], path: str, change: Callable[[Any, str], An
             return value
         return {**value, head: _at(value[head], rest, path, change)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{head: _at(getattr(value, head), rest, path, change)})
+        return _replaced(value, head, _at(getattr(value, head), rest, path, change))
     return value
+
+
+def _replaced(value: Any, name: str, new: Any) -> Any:
+    """A copy of the (frozen) dataclass `value` with `name` set to `new`, its other fields as they
+    are: the field changes form (plain, sealed, erased), so no constructor checks apply. A tenth of
+    what `dataclasses.replace` costs, which matters with 10,000 interventions in a snapshot."""
+    if not hasattr(value, "__dict__"):  # slots: only the constructor sets fields
+        return dataclasses.replace(value, **{name: new})
+    twin = object.__new__(type(value))
+    twin.__dict__.update(value.__dict__)
+    twin.__dict__[name] = new
+    return twin

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         ),
     )
     snapshot_interval: int = Field(default=50, ge=0, description="Snapshot cases and pairs every N events (0: never).")
+    aggregate_cache_size: int = Field(
+        default=500,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "How many records each process keeps in memory between requests (0: none). A kept record is "
+            "brought up to date with the events stored after it on every load, so writes by other processes "
+            "are seen; loading a long case then costs its newest events instead of its snapshot."
+        ),
+    )
     projector: Literal["embedded", "off"] = Field(
         default="embedded",
         description=(

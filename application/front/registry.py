@@ -33,8 +33,9 @@ class RegistryFront(Gate):
     def _command(
         self, caller: Caller, action: Action, kind: str, record_id: UUID, command: Callable[[Actor], Written]
     ) -> Written:
-        self._workable(caller, action, kind, record_id)
-        return command(caller.actor)
+        with self.core.one_command():  # the access check's load serves the command's
+            self._workable(caller, action, kind, record_id)
+            return command(caller.actor)
 
     def _workable(self, caller: Caller, action: Action, kind: str, record_id: UUID) -> Facts:
         """The facts of a record the caller may do `action` to, and whose case still takes work."""
