@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from application.access.policy import KNOWING, Action, Facts, Grant, grant
 from application.access.principal import Caller, Principal
 from application.access.read_log import ReadEntry, ReadLog, shown
-from application.access.signin import Passwords, SignInStore
+from application.access.signin import Passwords, SignedIn, SignInStore
 from application.app import YouthCare
 from application.errors import Forbidden, NotFound, ReferenceNotFound, StoreUnavailable
 from application.presenters import plain
@@ -75,6 +75,7 @@ class Gate:
         self.passwords = passwords
         self.read_log = read_log
         self.eraser = eraser
+        self.signed_in = SignedIn()  # who live sessions stand for (`authenticate`)
         # A lead approving their own submission: off, unless a one-person station needs it (a setting).
         self.allow_own_approval = False
 
