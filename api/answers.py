@@ -280,6 +280,18 @@ class TransferRequested(CaseWritten):
     request_id: UUID = Field(description="Names the transfer request in its answers.")
 
 
+class WrittenMinimal(Answer):
+    """A command's answer with `Prefer: return=minimal`: what was written, not the record (RFC 7240)."""
+
+    id: UUID
+    version: int = Field(description="The record's version; also its ETag.")
+    position: int = Field(description="Where the command's last event stands in the log: `consistent_with` for reads.")
+    warnings: list[DuplicateWarning] | None = Field(
+        default=None, description="On opening a case: open cases of a youth with the same name and date of birth."
+    )
+    request_id: UUID | None = Field(default=None, description="A transfer request's: names it in its answers.")
+
+
 class PairGoal(Answer):
     goal: str
     status: GoalStatus

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
+from api import prefer
 from api.idempotency import claim_for
 from application.access.principal import Caller
 from application.base import Written
@@ -124,9 +125,13 @@ def written_response(
     written: Written, *, created: str | None = None, extra: dict[str, Any] | None = None
 ) -> JSONResponse:
     """A command's answer: new state, version and position (and `extra` fields); 201 with
-    Location on creation."""
+    Location on creation. With `Prefer: return=minimal`, no state (api.prefer)."""
     headers = _etag(written.version)
     if created is not None:
         headers["Location"] = f"{created}/{written.id}"
-    body = {**written.record, "position": written.position, **(extra or {})}
+    if prefer.minimal():
+        headers[prefer.APPLIED] = prefer.MINIMAL
+        body = prefer.minimal_body(written.id, written.version, written.position, written.presented(), extra)
+    else:
+        body = {**written.record, "position": written.position, **(extra or {})}
     return JSONResponse(body, status_code=201 if created else 200, headers=headers)

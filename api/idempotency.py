@@ -24,7 +24,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import prefer
 from api.errors import problem
+from api.openapi import amend_document
 from application import idempotency
 from application.access.principal import Principal
 from infrastructure.idempotency import Answer, Done, IdempotencyKeys, KeyInUse, KeyReused, KeyTakenOver
@@ -184,13 +186,17 @@ def _replay(request: Request, exc: Exception) -> Response:
     if done.answer is not None:
         headers = {**done.answer.headers, "Idempotent-Replayed": "true"}
         return Response(done.answer.body, status_code=done.answer.status, headers=headers)
-    # The answer was not kept: the record as the first request wrote it.
-    record = request.app.state.youthcare.read_record(Aggregate, done.record_id, version=done.version)
+    # The answer was not kept: the record as the first request wrote it (or, preferred minimal, what was written).
     route = request.scope.get("route")
     status = getattr(route, "status_code", None) or 200
     headers = {"ETag": f'"{done.version}"', "Idempotent-Replayed": "true"}
     if status == 201:
         headers["Location"] = f"{request.url.path}/{done.record_id}"
+    if prefer.minimal():
+        headers[prefer.APPLIED] = prefer.MINIMAL
+        body = prefer.minimal_body(done.record_id, done.version, done.position, None, None)
+        return JSONResponse(body, status_code=status, headers=headers)
+    record = request.app.state.youthcare.read_record(Aggregate, done.record_id, version=done.version)
     return JSONResponse({**record, "position": done.position}, status_code=status, headers=headers)
 
 
@@ -229,16 +235,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KeyReused, _reused)
     app.add_exception_handler(KeyInUse, _in_use)
     app.add_exception_handler(KeyTakenOver, _taken_over)
-    made = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        fresh = app.openapi_schema is None
-        made_now = made()
-        if fresh:
-            document(made_now)
-        return made_now
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_document(app, document)
 
 
 def document(document: dict[str, Any]) -> None:

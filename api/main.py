@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from api import errors, idempotency, pages
+from api import errors, idempotency, pages, prefer
 from api.errors import ERROR_RESPONSES
 from api.limits import BodyLimit, BodyTooLarge
 from api.observing import Observing, service_router
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.openapi = linked_openapi(app)  # type: ignore[method-assign]
     idempotency.install(app)
+    prefer.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(Observing, metrics=metrics)
     app.include_router(service_router(settings, metrics))

@@ -114,3 +114,17 @@ def linked_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return add_links(build())
 
     return openapi
+
+
+def amend_document(app: FastAPI, amend: Callable[[dict[str, Any]], None]) -> None:
+    """Have `amend` change the app's OpenAPI document once, when it is first built."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        made_now = made()
+        if fresh:
+            amend(made_now)
+        return made_now
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -64,6 +64,27 @@ class RecordLinks(Protocol):
     def verify(self, recorder: Any) -> Any: ...
 
 
+class _Presented:
+    """`Written.record`: given as the record's plain data, or as a function that presents it, called
+    the first time the record is asked for (an answer with `Prefer: return=minimal` never asks, so a
+    10,000-event case is not presented for it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, written: Written | None, owner: type | None = None) -> dict[str, Any]:
+        if written is None:
+            raise AttributeError(self.slot)  # a dataclass field without a default
+        found = written.__dict__[self.slot]
+        if callable(found):
+            found = found()
+            written.__dict__[self.slot] = found
+        return cast(dict[str, Any], found)
+
+    def __set__(self, written: Written, value: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        written.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Written:
     """What a command answers: the record's new state, version and log position."""
@@ -71,7 +92,12 @@ class Written:
     id: UUID
     version: int
     position: int
-    record: dict[str, Any]
+    record: _Presented = _Presented()
+
+    def presented(self) -> dict[str, Any] | None:
+        """The record if it was presented already (given whole, or asked for), else None."""
+        found = self.__dict__["_record"]
+        return None if callable(found) else cast(dict[str, Any], found)
 
 
 def utc_now() -> datetime:
@@ -275,7 +301,7 @@ class BaseApp(Application[UUID]):
             recordings = self._save_linked(record, *others) if self.links is not None else self.save(record, *others)
         self.observer.appended(len(recordings))
         positions = [r.notification.id for r in recordings if r.domain_event.originator_id == record.id]
-        return Written(id=record.id, version=record.version, position=max(positions), record=present(record))
+        return Written(id=record.id, version=record.version, position=max(positions), record=lambda: present(record))
 
     def _read(
         self, kind: type[A], record_id: UUID, version: int | None, as_of: datetime | None = None

@@ -18,6 +18,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Connection, func, insert, select, update
 
+from application.access.principal import Principal
 from application.access.tables import Database, credentials, failures, sessions
 from domain.common import InvalidValue
 
@@ -25,6 +26,7 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 # A session's last-seen time is written at most this often: a read need not be a write.
 TOUCH_EVERY = timedelta(seconds=30)
+SIGNED_IN_KEPT = 10_000  # sessions whose user this process keeps at once
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,35 @@ class Passwords:
             self._hash.verify(password, self._decoy)
             return False
         return self._hash.verify(password, stored)
+
+
+class SignedIn:
+    """Who each live session's token stands for, kept in this process so that a request need not
+    load the user's record: looked up only after the session itself was found live, and for at
+    most `kept_for`. The users' changes that matter (role, scope, disabling) end their sessions in
+    the same transaction, so a live session's user does not change under it."""
+
+    def __init__(self, kept_for: timedelta = TOUCH_EVERY, most: int = SIGNED_IN_KEPT) -> None:
+        self.kept_for = kept_for
+        self.most = most
+        self._known: dict[str, tuple[Principal, datetime]] = {}
+
+    def get(self, token: str, user_id: UUID, now: datetime) -> Principal | None:
+        found = self._known.get(token_digest(token))
+        if found is None:
+            return None
+        principal, since = found
+        if principal.user_id != user_id or not since <= now < since + self.kept_for:
+            return None
+        return principal
+
+    def keep(self, token: str, principal: Principal, now: datetime) -> None:
+        if len(self._known) >= self.most:
+            self._known.clear()  # a bound, not a policy: the next requests load their users again
+        self._known[token_digest(token)] = (principal, now)
+
+    def forget(self, token: str) -> None:
+        self._known.pop(token_digest(token), None)
 
 
 def token_digest(token: str) -> str:
@@ -138,11 +169,13 @@ class SignInStore:
 
     def revoke_all(self, user_id: UUID, now: datetime) -> int:
         with self.db.transaction() as conn:
-            done = conn.execute(
-                update(sessions)
-                .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            return self.end_sessions(conn, user_id, now)
+
+    @staticmethod
+    def end_sessions(conn: Connection, user_id: UUID, now: datetime) -> int:
+        """Revoke every live session of the user in the transaction of `conn`; how many."""
+        live = update(sessions).where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
+        done = conn.execute(live.values(revoked_at=now))
         return int(done.rowcount or 0)
 
     # -- failed sign-ins

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    text,
 )
 
 from application.views.base import ViewText
@@ -93,5 +94,44 @@ access_log_refs = Table(
 )
 
 
+# On PostgreSQL a read log entry is appended by one call (application.access.read_log): the turn
+# taken, the end of the chain read, the link made and the entry written in the database, so the
+# turn is held for no round trip and no wait of the Python process that asked.
+READ_LOG_APPEND = """
+CREATE OR REPLACE FUNCTION {schema}youthcare_read_log_append(
+    turn bigint, rest text, at_ timestamptz, username_ text, role_ text, endpoint_ text, address_ text,
+    purpose_ text, sealed_ boolean, records uuid[], stations uuid[]
+) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    last_seq bigint;
+    last_link text;
+    new_seq bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(turn);
+    SELECT seq, link INTO last_seq, last_link FROM {schema}access_log ORDER BY seq DESC LIMIT 1;
+    new_seq := COALESCE(last_seq, 0) + 1;
+    INSERT INTO {schema}access_log (seq, at, username, role, endpoint, address, purpose, sealed, link)
+    VALUES (
+        new_seq, at_, username_, role_, endpoint_, address_, purpose_, sealed_,
+        encode(sha256(convert_to(
+            COALESCE(last_link, repeat('0', 64)) || '|[' || new_seq::text || ',' || rest, 'UTF8'
+        )), 'hex')
+    );
+    INSERT INTO {schema}access_log_refs (seq, kind, ref_id)
+    SELECT new_seq, 'record', r FROM unnest(records) AS r
+    UNION ALL SELECT new_seq, 'station', s FROM unnest(stations) AS s;
+    RETURN new_seq;
+END $$
+"""
+
+
+def schema_prefix(conn: Connection) -> str:
+    """`"schema".` for the schema these tables are mapped to on this connection, or nothing."""
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+    return f'"{schema}".' if schema else ""
+
+
 def create_tables(conn: Connection) -> None:
     metadata.create_all(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(READ_LOG_APPEND.format(schema=schema_prefix(conn))))

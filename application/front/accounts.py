@@ -57,17 +57,30 @@ class AccountsFront(ReadingFront):
         }
 
     def authenticate(self, token: str) -> Principal:
-        """The signed-in user a token stands for, as they are now."""
-        user_id = self.signin.resolve(token, self.clock())
+        """The signed-in user a token stands for, as they are now.
+
+        The session is looked up on every request, so a revoked token stops working at once.
+        Who it stands for is kept in this process while the session lives (`SignedIn`): every
+        change to a user's role, scope or standing ends all their sessions in its own
+        transaction, so a live session's user is as they were when it was first used.
+        """
+        now = self.clock()
+        user_id = self.signin.resolve(token, now)
         if user_id is None:
+            self.signed_in.forget(token)
             raise Unauthenticated("sign in again: the token is unknown, expired or revoked")
+        known = self.signed_in.get(token, user_id, now)
+        if known is not None:
+            return known
         try:
             user = self.core.user(user_id)
         except NotFound:
             raise Unauthenticated("sign in again: the user is unknown") from None
         if not user.active:
             raise Unauthenticated("sign in again: the user is disabled")
-        return principal_of(user)
+        principal = principal_of(user)
+        self.signed_in.keep(token, principal, now)
+        return principal
 
     def sign_out(self, token: str) -> None:
         self.signin.revoke(token, self.clock())
@@ -167,11 +180,9 @@ class AccountsFront(ReadingFront):
 
     def disable_user(self, caller: Caller, user_id: UUID) -> Written:
         self._user_action(caller, Action.USER_MANAGE, user_id)
-        # A disabled user's tokens no longer sign anyone in (`authenticate`), so they need ending
-        # only once the change is saved: a refused attempt (disabling oneself) ends nobody's session.
-        written = self.core.disable_user(caller.actor, user_id)
-        self.signin.revoke_all(user_id, self.clock())
-        return written
+        # The sessions end with the change, in its transaction: a refused attempt (disabling
+        # oneself) ends nobody's session.
+        return self._ending_sessions(user_id, lambda: self.core.disable_user(caller.actor, user_id))
 
     def enable_user(self, caller: Caller, user_id: UUID) -> Written:
         self._user_action(caller, Action.USER_MANAGE, user_id)
@@ -197,9 +208,11 @@ class AccountsFront(ReadingFront):
         self.signin.set_password_hash(user_id, self.passwords.hash(password), self.clock())
 
     def _ending_sessions(self, user_id: UUID, command: Callable[[], Written]) -> Written:
-        # Ended before the change (no session outlives it if the change is saved) and after it
-        # (a sign-in that slipped in between ends too).
-        self.signin.revoke_all(user_id, self.clock())
-        written: Written = command()
+        # Ended in the transaction of the change (no session outlives it if the change is saved,
+        # none ends if it is not), and once more after it commits: a sign-in that slipped in
+        # while it was being written ends too.
+        with self.signin.db.transaction() as conn:
+            written: Written = command()
+            self.signin.end_sessions(conn, user_id, self.clock())
         self.signin.revoke_all(user_id, self.clock())
         return written
