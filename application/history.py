@@ -124,6 +124,29 @@ def backfill_mark(event: DomainEvent, record: Aggregate) -> dict[str, Any]:
     return {"backfilled": True, "dated": plain(dated)}
 
 
+def stored_events(
+    recorder: Any, record_id: UUID, *, after_version: int = 0, up_to: int = MAX_VERSION
+) -> list[tuple[StoredEvent, int]]:
+    """The record's stored events after `after_version` up to `up_to`, in order, each with its
+    position (notification id) in the log: one query, read as rows rather than objects."""
+    record_class = getattr(recorder, "events_record_cls", None)
+    if record_class is None:  # the in-memory store: a scan is fine for what it holds
+        positions = {n.originator_version: n.id for n in each_notification(recorder) if n.originator_id == record_id}
+        found = recorder.select_events(record_id, gt=after_version, lte=up_to)
+        return [(stored, positions[stored.originator_version]) for stored in found]
+    version = record_class.originator_version
+    with recorder.datastore.transaction(commit=False) as session:
+        rows = (
+            session.query(version, record_class.topic, record_class.state, record_class.id)
+            .filter(record_class.originator_id == record_id, version > after_version, version <= up_to)
+            .order_by(version)
+            .all()
+        )
+    return [
+        (StoredEvent(record_id, int(at), topic, bytes(state)), int(position)) for at, topic, state, position in rows
+    ]
+
+
 class HistoryService(BaseApp):
     """History and point-in-time reads, for every record type."""
 
@@ -139,27 +162,25 @@ class HistoryService(BaseApp):
         last = min(version, after_version + limit)
         if after_version >= last:
             self._kind_checked(kind, record_id)
-            return self._history_page(kind, record_id, version, [], {}, None, last)
+            return self._history_page(kind, record_id, version, [], None, last)
         with self._store():
-            stored = self.recorder.select_events(record_id, gt=after_version, lte=last)
-            positions = self.positions(record_id, after_version=after_version, up_to=last)
+            stored = stored_events(self.recorder, record_id, after_version=after_version, up_to=last)
         start = self._load(kind, record_id, version=after_version) if after_version > 0 else None
-        return self._history_page(kind, record_id, version, stored, positions, start, last)
+        return self._history_page(kind, record_id, version, stored, start, last)
 
     def _history_page(
         self,
         kind: type[Aggregate],
         record_id: UUID,
         version: int,
-        stored: Sequence[StoredEvent],
-        positions: dict[int, int],
+        stored: Sequence[tuple[StoredEvent, int]],
         state: Aggregate | None,
         last: int,
     ) -> dict[str, Any]:
         """The page's entries: each event applied to the state before it, one at a time."""
         record_type = RECORD_TYPES[kind]
         entries = []
-        for item in stored:
+        for item, position in stored:
             event = cast(DomainEvent, self.mapper.to_domain_event(item))
             before = attributes(state) if state is not None else None
             state = cast(Aggregate, cast(Any, event).mutate(state))
@@ -168,7 +189,7 @@ class HistoryService(BaseApp):
             entries.append(
                 {
                     "version": event.originator_version,
-                    "position": positions.get(event.originator_version),
+                    "position": position,
                     "occurred_at": plain(event.timestamp),
                     "actor": plain(event.actor),  # type: ignore[attr-defined]
                     "event_type": f"{record_type}.{type(event).__name__}",
@@ -238,26 +259,6 @@ class HistoryService(BaseApp):
         """The record now, or as it stood at `at` (NotFound if it did not exist yet)."""
         return self._read(kind, record_id, None, at)
 
-    def positions(self, record_id: UUID, *, after_version: int = 0, up_to: int = MAX_VERSION) -> dict[int, int]:
-        """The position (notification id) in the log of each version after `after_version` up to `up_to`."""
-        recorder: Any = self.recorder
-        record_class = getattr(recorder, "events_record_cls", None)
-        if record_class is not None:  # the SQLAlchemy stores
-            version = record_class.originator_version
-            with recorder.datastore.transaction(commit=False) as session:
-                rows = (
-                    session.query(version, record_class.id)
-                    .filter(record_class.originator_id == record_id, version > after_version, version <= up_to)
-                    .all()
-                )
-            return {int(version): int(position) for version, position in rows}
-        # The in-memory store: a scan is fine for what it holds.
-        return {
-            n.originator_version: n.id
-            for n in each_notification(recorder)
-            if n.originator_id == record_id and after_version < n.originator_version <= up_to
-        }
-
     def _first_version_after(self, record_id: UUID, position: int) -> int | None:
         """The record's first version stored after log position `position` (None: none is)."""
         recorder: Any = self.recorder
@@ -272,5 +273,6 @@ class HistoryService(BaseApp):
                     .scalar()
                 )
             return None if found is None else int(found)
-        versions = [v for v, p in self.positions(record_id).items() if p > position]
-        return min(versions, default=None)
+        return next(
+            (stored.originator_version for stored, at in stored_events(recorder, record_id) if at > position), None
+        )

@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, select
 
+from application.history import stored_events
 from application.views.hash_chain import GENESIS, chain, log_link, record_link
 
 FORMAT = "youthcare-case-file/1"
@@ -46,7 +47,7 @@ def export_case(
         links = _links(conn, record_id)
         events = []
         stored: StoredEvent
-        for stored in store.select_events(record_id):
+        for stored, _ in stored_events(store, record_id):
             link = links.get(stored.originator_version)
             if link is None:
                 raise LookupError(f"{record_type} {record_id} version {stored.originator_version} is not linked yet")
