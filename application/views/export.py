@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, select
 
+from application.history import stored_events
 from application.views.hash_chain import GENESIS, chain, log_link, record_link
 
 FORMAT = "youthcare-case-file/1"
@@ -43,24 +44,13 @@ def export_case(
     file says so (`sealed`: the seal mark), inside what the digest covers."""
     exported = []
     for record_type, record_id in records:
-        links = {
-            row.record_version: row
-            for row in conn.execute(
-                select(chain).where(chain.c.record_id == record_id).order_by(chain.c.record_version)
-            )
-        }
+        links = _links(conn, record_id)
         events = []
         stored: StoredEvent
-        for stored in store.select_events(record_id):
+        for stored, _ in stored_events(store, record_id):
             link = links.get(stored.originator_version)
             if link is None:
                 raise LookupError(f"{record_type} {record_id} version {stored.originator_version} is not linked yet")
-            previous = conn.execute(
-                select(chain.c.log_link)
-                .where(chain.c.position < link.position)
-                .order_by(chain.c.position.desc())
-                .limit(1)
-            ).scalar_one_or_none()
             events.append(
                 {
                     "position": link.position,
@@ -68,7 +58,7 @@ def export_case(
                     "topic": stored.topic,
                     "state": base64.b64encode(stored.state).decode(),
                     "record_link": link.record_link,
-                    "previous_log_link": previous or GENESIS.hex(),
+                    "previous_log_link": link.previous_log_link or GENESIS.hex(),
                     "log_link": link.log_link,
                 }
             )
@@ -82,7 +72,25 @@ def export_case(
     }
     if seal is not None:
         content["sealed"] = seal
-    return canonical({"content": content, "digest": hashlib.sha256(canonical(content)).hexdigest()})
+    body = canonical(content)
+    # canonical({"content": content, "digest": ...}) without encoding the content a second time
+    return b'{"content":' + body + b',"digest":"' + hashlib.sha256(body).hexdigest().encode() + b'"}'
+
+
+def _links(conn: Connection, record_id: UUID) -> dict[int, Any]:
+    """The record's links by version, each with the log link just before it in the whole log: one
+    query, each earlier link found through the position index."""
+    earlier = chain.alias("earlier")
+    previous = (
+        select(earlier.c.log_link)
+        .where(earlier.c.position < chain.c.position)
+        .order_by(earlier.c.position.desc())
+        .limit(1)
+        .correlate(chain)
+        .scalar_subquery()
+    )
+    found = conn.execute(select(chain, previous.label("previous_log_link")).where(chain.c.record_id == record_id))
+    return {row.record_version: row for row in found}
 
 
 def verify_export(data: bytes) -> list[str]:
