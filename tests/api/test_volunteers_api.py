@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import TODAY, VOLUNTEER, create_volunteer, created, ok, problem, version_of
+from tests.api.conftest import VOLUNTEER, create_volunteer, created, ok, problem, today, version_of
 
 TRAINING = {
     "course": "Mentoring at-risk youth, level 1",
-    "completed_on": (TODAY - timedelta(days=60)).isoformat(),
+    "completed_on": (today() - timedelta(days=60)).isoformat(),
     "hours": 6,
 }
 
@@ -71,7 +71,7 @@ def test_a_recorded_training_is_listed_on_the_volunteer(client: TestClient) -> N
 
 def test_a_training_completed_in_the_future_is_refused_and_not_recorded(client: TestClient) -> None:
     volunteer = create_volunteer(client, screened=False)
-    tomorrow = (TODAY + timedelta(days=2)).isoformat()
+    tomorrow = (today() + timedelta(days=2)).isoformat()
 
     refused = problem(
         client.post(f"/volunteers/{volunteer['id']}/trainings", json={**TRAINING, "completed_on": tomorrow}), 422
