@@ -25,6 +25,7 @@ from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 APPEND_FUNCTION = "youthcare_append"
@@ -83,6 +84,10 @@ class Recorder(SQLAlchemyApplicationRecorder):
                 self._reader_engine.dispose()
                 self._reader_engine = None
 
+    def _read(self, sql: str, parameters: dict[str, Any]) -> Any:
+        with self._reader().connect() as connection:
+            return connection.exec_driver_sql(sql, parameters).all()
+
     @property
     def _on_postgres(self) -> bool:
         return self.datastore.engine is not None and self.datastore.engine.dialect.name == "postgresql"
@@ -135,8 +140,13 @@ class Recorder(SQLAlchemyApplicationRecorder):
             sql.append("LIMIT %(limit)s")
             parameters["limit"] = limit
         try:
-            with self._reader().connect() as connection:
-                rows = connection.exec_driver_sql(" ".join(sql), parameters).all()
+            try:
+                rows = self._read(" ".join(sql), parameters)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # A connection pooled before an outage: the pool is renewed by now, and a read may be repeated.
+                rows = self._read(" ".join(sql), parameters)
         except Exception as error:  # the extension's own translation into the library's errors
             translated = exception_classes.get(type(error).__name__)
             if translated is None:
