@@ -87,29 +87,33 @@ class Gate:
 
     def facts(self, kind: str, record_id: UUID) -> Facts:
         """What access checks need to know of the record (NotFound when there is none)."""
+        return self._examined(kind, record_id)[0]
+
+    def _examined(self, kind: str, record_id: UUID) -> tuple[Facts, Aggregate]:
+        """The record's facts, and the record itself as it was loaded to learn them."""
         if kind == "case":
-            return self._of_case(kind, record_id, record_id)
+            case = self.core.record(YouthCase, record_id)
+            return self._of_case(kind, record_id, case), case
         if kind == "pair":
             pair = self.core.record(MentoringPair, record_id)
-            return self._of_case(kind, record_id, pair.case_id, volunteer_id=pair.volunteer_id)
+            case = self.core.record(YouthCase, pair.case_id)
+            return self._of_case(kind, record_id, case, volunteer_id=pair.volunteer_id), pair
         if kind == "referral":
             referral = self.core.record(Referral, record_id)
-            return self._of_case(kind, record_id, referral.case_id, department_id=referral.to_department_id)
+            case = self.core.record(YouthCase, referral.case_id)
+            return self._of_case(kind, record_id, case, department_id=referral.to_department_id), referral
         if kind == "volunteer":
-            self.core.record(Volunteer, record_id)
-            return Facts(kind, record_id, volunteer_id=record_id)
+            return Facts(kind, record_id, volunteer_id=record_id), self.core.record(Volunteer, record_id)
         if kind == "station":
-            self.core.record(Station, record_id)
-            return Facts(kind, record_id, station_id=record_id)
+            return Facts(kind, record_id, station_id=record_id), self.core.record(Station, record_id)
         if kind == "department":
-            self.core.record(Department, record_id)
-            return Facts(kind, record_id, department_id=record_id)
+            return Facts(kind, record_id, department_id=record_id), self.core.record(Department, record_id)
         raise AssertionError(kind)
 
-    def _of_case(self, kind: str, record_id: UUID, case_id: UUID, **own: UUID) -> Facts:
+    @staticmethod
+    def _of_case(kind: str, record_id: UUID, case: YouthCase, **own: UUID) -> Facts:
         """The facts of a case or one of its records: its station, seal and erasure are the case's;
         a transfer waiting matters only to the case itself."""
-        case = self.core.record(YouthCase, case_id)
         transfer = case.pending_transfer if kind == "case" else None
         return Facts(
             kind,
@@ -163,7 +167,11 @@ class Gate:
         A record the caller may not know of is NotFound, exactly like a missing one;
         one they may know of but not act on this way is Forbidden.
         """
-        facts = self.facts(kind, record_id)
+        return self.examined(caller, action, kind, record_id)[0]
+
+    def examined(self, caller: Caller, action: Action, kind: str, record_id: UUID) -> tuple[Facts, Aggregate]:
+        """`record`, with the record as it was loaded to decide: a read of it now need not load it again."""
+        facts, found = self._examined(kind, record_id)
         if facts.seal is not None and not self.passes_seal(caller, action, facts):
             raise NotFound(f"no {kind} with id {record_id}")
         may_act = self.allows(caller.principal, action, facts)  # who may act on a record may know of it
@@ -173,7 +181,7 @@ class Gate:
             raise NotFound(f"no {kind} with id {record_id}")
         if not may_act:
             raise Forbidden(f"your role may not do this to this {kind}")
-        return facts
+        return facts, found
 
     def passes_seal(self, caller: Caller, action: Action, facts: Facts) -> bool:
         """Whether a record of a sealed case may be reached at all: by a coordinator unsealing it,

@@ -12,6 +12,7 @@ from application.access.policy import Action, Facts, grant
 from application.access.principal import Caller
 from application.base import Written
 from application.front.gate import KINDS, Gate, seal_marked
+from application.presenters import present
 from application.views.lists import VolunteerFilter
 from domain.common import Actor, RuleViolation
 
@@ -57,11 +58,11 @@ class RegistryFront(Gate):
         """A record now, or (with `version` or `as_of`, a history read) as it stood then."""
         now, past = READ_ACTIONS[kind]
         is_past = version is not None or as_of is not None
-        facts = self.record(caller, past if is_past else now, kind, record_id)
+        facts, record = self.examined(caller, past if is_past else now, kind, record_id)
         if is_past:
             found = self.core.read_record(KINDS[kind], record_id, version=version, as_of=as_of)
         else:
-            found = self.core.read_record(KINDS[kind], record_id)
+            found = present(record)  # as loaded for the decision: the answer is the version decided on
             if extra is not None and grant(caller.principal.role, Action.CASE_READ) is None:
                 found = found | extra(found)  # for those who may not read the case itself
         return self._served(caller, kind, seal_marked(found, facts, caller.principal), facts)
