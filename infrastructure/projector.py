@@ -156,9 +156,7 @@ class Projector:
     def step(self, view: View) -> int:
         """Apply the next batch of events to `view`; return how many were applied."""
         start = self.position(view.name)
-        notifications: Sequence[Notification] = self.app.recorder.select_notifications(
-            start, limit=self.batch_size, inclusive_of_start=False
-        )
+        notifications = self._after(start)
         if not notifications:
             return 0
         events = [(n, self._decoded(view, n)) for n in notifications]
@@ -187,6 +185,32 @@ class Projector:
             view.forget()
             raise
         return len(events)
+
+    def _after(self, start: int) -> Sequence[Notification]:
+        """The next batch of the log after position `start`. Where the views share the event store's
+        database, one plain SELECT of its table: the library's own reader builds an ORM object per row
+        first, which costs a batch more than decoding its events without their personal fields."""
+        record_class = getattr(self.app.recorder, "events_record_cls", None)
+        if record_class is None or self.store.in_memory:
+            return self.app.recorder.select_notifications(start, limit=self.batch_size, inclusive_of_start=False)
+        events = record_class.__table__
+        query = (
+            select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+            .where(events.c.id > start)
+            .order_by(events.c.id)
+            .limit(self.batch_size)
+        )
+        with self.store.reading() as conn:
+            return [
+                Notification(
+                    id=row.id,
+                    originator_id=row.originator_id,
+                    originator_version=row.originator_version,
+                    topic=row.topic,
+                    state=bytes(row.state),
+                )
+                for row in conn.execute(query)
+            ]
 
     def _event(self, notification: Notification) -> DomainEvent:
         return cast(DomainEvent, self.app.mapper.to_domain_event(notification))
