@@ -14,6 +14,8 @@ class YouthCare(OrganisationService, VolunteerService, MentoringService, Referra
     """Stations, departments, volunteers, cases, mentoring pairs, referrals and users."""
 
     name = "YouthCare"
+    # The library's JSON format, parsed and written by orjson (application/fast_json.py).
+    env = {"TRANSCODER_TOPIC": "application.fast_json:OrjsonTranscoder"}  # noqa: RUF012
 
     def close(self) -> None:
         """Close the store, and with it every pooled database connection. The SQLAlchemy

@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from application.views.base import View, ViewText, event_class, utc, value
+from application.views.base import Batch, View, ViewText, event_class, named_in, utc, value
 from domain.mentoring_pair import ActivePairSlot, MentoringPair
 from domain.organisation import Department, Organisation, Station
 from domain.referral import Referral
@@ -99,6 +99,10 @@ class AuditTrail(View):
     name = "audit_trail"
     version = 5
     metadata = metadata
+    personal = frozenset[str]()  # summaries never name a youth or a volunteer: no event is opened
+
+    # What an event may name besides its own record: their filings are looked up with its own.
+    NAMED = ("case_id", "station_id", "to_station_id", "to_department_id")
 
     FILINGS_KEPT = 100_000  # records whose filing is remembered between events
 
@@ -106,6 +110,15 @@ class AuditTrail(View):
         self._filings: dict[UUID, Filing] = {}
         self._new_records: list[dict[str, Any]] = []
         self._new_rows: list[dict[str, Any]] = []
+
+    def prepare(self, conn: Connection, batch: Batch) -> None:
+        """The filings of every record this batch names, in one query rather than one per record."""
+        unknown = named_in(batch, self.NAMED, inside=("request",)) - self._filings.keys()
+        if unknown:
+            for row in conn.execute(select(records).where(records.c.record_id.in_(unknown))):
+                self._remember(
+                    row.record_id, Filing(row.record_type, row.case_id, row.station_id, row.department_id, row.name)
+                )
 
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         summary = self.summarise(event, conn)

@@ -7,7 +7,7 @@ tracking position, so each event is applied exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
@@ -59,11 +59,24 @@ class View:
     version: ClassVar[int]
     metadata: ClassVar[MetaData]
 
+    # Decoding an event costs more than most views spend on it, and opening its personal
+    # fields (a case key, AES-GCM per field) costs as much again: a view says what it reads.
+    decodes: ClassVar[bool] = True  # False: `process_stored` is handed the stored event only
+    personal: ClassVar[frozenset[str] | None] = None  # topics whose personal fields it reads; None: all
+
+    def reads_personal(self, topic: str) -> bool:
+        """Whether this view reads the personal fields of events with `topic` (else they stay sealed)."""
+        return self.personal is None or topic in self.personal
+
+    def prepare(self, conn: Connection, batch: Batch) -> None:
+        """Look up at once, before a batch is applied, what its events will ask for one by one."""
+
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         raise NotImplementedError
 
-    def process_stored(self, conn: Connection, stored: Notification, event: DomainEvent) -> None:
+    def process_stored(self, conn: Connection, stored: Notification, event: DomainEvent | None) -> None:
         """Take one event as stored (bytes and all) and as decoded. Most views need only the latter."""
+        assert event is not None, "a view that decodes is handed the decoded event"
         self.process(conn, event, stored.id)
 
     def flush(self, conn: Connection) -> None:
@@ -85,6 +98,24 @@ class View:
             table.name: sorted((_normalised(row) for row in conn.execute(select(table))), key=repr)
             for table in cls.tables()
         }
+
+
+Batch = Sequence[tuple[Notification, DomainEvent | None]]
+
+
+def named_in(batch: Batch, attributes: tuple[str, ...] = (), inside: tuple[str, ...] = ()) -> set[UUID]:
+    """The records a batch's events belong to or name (by `attributes`, on the event or on its values
+    `inside`), less those the batch itself makes: they have no rows to read yet."""
+    named: set[UUID] = set()
+    made: set[UUID] = set()
+    for _, event in batch:
+        assert event is not None, "a view that reads events decodes them"
+        (made if event.originator_version == 1 else named).add(event.originator_id)
+        for holder in (event, *(getattr(event, name, None) for name in inside)):
+            for attribute in attributes:
+                if isinstance(found := getattr(holder, attribute, None), UUID):
+                    named.add(found)
+    return named - made
 
 
 def _normalised(row: Iterable[Any]) -> tuple[Any, ...]:

@@ -8,15 +8,15 @@ also marks the case's last activity.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
-from sqlalchemy import Connection, Table, bindparam, case, delete, insert, or_, select, update
+from eventsourcing.utils import get_topic
+from sqlalchemy import Connection, Table, insert, select, update
 
-from application.views.base import View, event_class, utc, value
+from application.views.base import Batch, View, event_class, named_in, utc, value
 from application.views.casework_tables import (
     cases,
     closures,
@@ -32,6 +32,7 @@ from application.views.casework_tables import (
     volunteers,
 )
 from application.views.casework_tables import sessions as session_rows  # noqa: I001  (name clash with sessions)
+from application.views.rows import RowLists, Rows
 from domain.common import ERASED
 from domain.mentoring_pair import MentoringPair, PairStatus
 from domain.organisation import Department, Organisation, Station
@@ -40,17 +41,6 @@ from domain.volunteer import Volunteer
 from domain.youth_case import CaseStatus, YouthCase
 
 OPEN_REFERRAL = (ReferralStatus.PENDING.value, ReferralStatus.ACCEPTED.value)
-COUNTERS = ("interventions", "active_pairs", "open_referrals")
-
-# A batch's changes to each case, written in one executemany at flush.
-CASE_CHANGES = (
-    update(cases)
-    .where(cases.c.case_id == bindparam("key"))
-    .values(
-        last_activity_at=bindparam("last_activity_at"),
-        **{column: cases.c[column] + bindparam(column) for column in COUNTERS},
-    )
-)
 
 NO_TRANSFER = {"transfer_request_id": None, "transfer_to": None, "transfer_requested_at": None}
 NOTHING_WAITS = {
@@ -71,36 +61,35 @@ def _registered(event: Any) -> dict[str, Any]:
     return _changed(event) | {"created_at": utc(event.timestamp)}
 
 
-@dataclass
-class PairFacts:
-    case_id: UUID
-    volunteer_id: UUID
-    station_id: UUID
-    status: str
-
-
-@dataclass
-class ReferralFacts:
-    case_id: UUID
-    status: str
-
-
 class Casework(View):
     name = "casework"
     version = 4
     metadata = metadata
+    # Of the personal fields, only the youth's name on opening is shown (a case's display name).
+    personal = frozenset({get_topic(event_class(YouthCase, "Opened"))})
 
-    KEPT = 100_000  # records remembered between events, per kind
+    KEPT = 20_000  # rows of each table remembered between batches
 
     def __init__(self) -> None:
-        # What is known of records while a runner holds the view: cases' stations, pairs'
-        # and referrals' case, station and status. Dropped by forget().
-        self._case_station: dict[UUID, UUID] = {}
-        self._pairs: dict[UUID, PairFacts] = {}
-        self._referrals: dict[UUID, ReferralFacts] = {}
-        # Written at flush: rows never changed later, and each case's counters and activity.
+        # The rows a batch changes, changed in memory and written at flush (see rows.py).
+        self._cases = Rows(cases, self.KEPT)
+        self._pairs = Rows(pairs, self.KEPT)
+        self._referrals = Rows(referrals, self.KEPT)
+        self._volunteers = Rows(volunteers, self.KEPT)
+        self._goals = RowLists(plan_goals, "case_id", "goal_no", self.KEPT)
+        # Rows never changed later (dated facts), written at flush.
         self._facts: dict[Table, list[dict[str, Any]]] = defaultdict(list)
-        self._case_changes: dict[UUID, dict[str, Any]] = {}
+
+    def _images(self) -> tuple[Rows | RowLists, ...]:
+        return (self._cases, self._pairs, self._referrals, self._volunteers, self._goals)
+
+    def prepare(self, conn: Connection, batch: Batch) -> None:
+        """Read the rows the batch's events will change, a query per table rather than one per event."""
+        named = named_in(batch, ("case_id",))
+        for rows in (self._pairs, self._referrals, self._volunteers):
+            rows.load(conn, named)
+        of_records = {row["case_id"] for rows in (self._pairs, self._referrals) for row in rows.known(named)}
+        self._cases.load(conn, named | of_records)
 
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         self.apply(event, conn, position)
@@ -110,46 +99,27 @@ class Casework(View):
             if rows:
                 conn.execute(insert(table), rows)
         self._facts.clear()
-        if self._case_changes:
-            conn.execute(CASE_CHANGES, [{"key": case_id, **changes} for case_id, changes in self._case_changes.items()])
-            self._case_changes.clear()
-        for remembered in (self._case_station, self._pairs, self._referrals):
-            if len(remembered) > self.KEPT:
-                remembered.clear()
+        for image in self._images():
+            image.flush(conn)
+            image.trim()
 
     def forget(self) -> None:
-        self._case_station.clear()
-        self._pairs.clear()
-        self._referrals.clear()
         self._facts.clear()
-        self._case_changes.clear()
+        for image in self._images():
+            image.forget()
 
     # -- helpers
 
     def _touch_case(self, conn: Connection, case_id: UUID, event: DomainEvent, **counts: int) -> None:
-        """Mark the case's last activity and move its counters by `counts` (written at flush)."""
-        changes = self._case_changes.setdefault(case_id, {column: 0 for column in COUNTERS})
-        changes["last_activity_at"] = utc(event.timestamp)
-        for column, delta in counts.items():
-            changes[column] += delta
+        """Mark the case's last activity and move its counters by `counts`."""
+        row = self._cases.change(conn, case_id, last_activity_at=utc(event.timestamp))
+        if row is not None:
+            for column, delta in counts.items():
+                row[column] += delta
 
     def _station_of(self, conn: Connection, case_id: UUID) -> UUID:
-        if case_id not in self._case_station:
-            found = conn.execute(select(cases.c.station_id).where(cases.c.case_id == case_id)).scalar_one()
-            self._case_station[case_id] = found
-        return self._case_station[case_id]
-
-    def _pair(self, conn: Connection, pair_id: UUID) -> PairFacts:
-        if pair_id not in self._pairs:
-            row = conn.execute(select(pairs).where(pairs.c.pair_id == pair_id)).one()
-            self._pairs[pair_id] = PairFacts(row.case_id, row.volunteer_id, row.station_id, row.status)
-        return self._pairs[pair_id]
-
-    def _referral(self, conn: Connection, referral_id: UUID) -> ReferralFacts:
-        if referral_id not in self._referrals:
-            row = conn.execute(select(referrals).where(referrals.c.referral_id == referral_id)).one()
-            self._referrals[referral_id] = ReferralFacts(row.case_id, row.status)
-        return self._referrals[referral_id]
+        station_id: UUID = self._cases.get(conn, case_id)["station_id"]
+        return station_id
 
     def _organisation_table(self, conn: Connection, record_id: UUID) -> Any:
         found = conn.execute(select(stations.c.station_id).where(stations.c.station_id == record_id)).first()
@@ -201,16 +171,16 @@ class Casework(View):
 
     @apply.register(event_class(Volunteer, "Registered"))
     def _volunteer_registered(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            insert(volunteers).values(
-                volunteer_id=event.originator_id,
-                display_name=event.full_name,
-                kind=value(event.kind),
-                active=True,
-                screened=False,
-                registered_at=utc(event.timestamp),
-                training_hours=0,
-            )
+        self._volunteers.add(
+            {
+                "volunteer_id": event.originator_id,
+                "display_name": event.full_name,
+                "kind": value(event.kind),
+                "active": True,
+                "screened": False,
+                "registered_at": utc(event.timestamp),
+                "training_hours": 0,
+            }
         )
 
     @apply.register(event_class(Volunteer, "Screened"))
@@ -223,9 +193,7 @@ class Casework(View):
                 "screened_at": utc(event.timestamp),
             }
         )
-        conn.execute(
-            update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(screened=event.passed)
-        )
+        self._volunteers.change(conn, event.originator_id, screened=event.passed)
 
     @apply.register(event_class(Volunteer, "TrainingRecorded"))
     def _training_recorded(self, event: Any, conn: Connection, position: int) -> None:
@@ -238,102 +206,82 @@ class Casework(View):
                 "hours": training.hours,
             }
         )
-        conn.execute(
-            update(volunteers)
-            .where(volunteers.c.volunteer_id == event.originator_id)
-            .values(training_hours=volunteers.c.training_hours + training.hours)
-        )
+        volunteer = self._volunteers.find(conn, event.originator_id)
+        if volunteer is not None:
+            hours = volunteer["training_hours"] + training.hours
+            self._volunteers.change(conn, event.originator_id, training_hours=hours)
 
     @apply.register(event_class(Volunteer, "Deactivated"))
     def _volunteer_deactivated(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(active=False))
+        self._volunteers.change(conn, event.originator_id, active=False)
 
     @apply.register(event_class(Volunteer, "Reactivated"))
     def _volunteer_reactivated(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(update(volunteers).where(volunteers.c.volunteer_id == event.originator_id).values(active=True))
+        self._volunteers.change(conn, event.originator_id, active=True)
 
     @apply.register(event_class(YouthCase, "Opened"))
     def _case_opened(self, event: Any, conn: Connection, position: int) -> None:
         at = utc(event.timestamp)
-        conn.execute(
-            insert(cases).values(
-                case_id=event.originator_id,
-                station_id=event.station_id,
-                status=CaseStatus.OPEN.value,
-                category=value(event.category),
-                source=value(event.source),
-                youth_display_name=event.youth.full_name,
-                opened_at=at,
-                last_activity_at=at,
-                interventions=0,
-                active_pairs=0,
-                open_referrals=0,
-                sealed=False,
-            )
+        self._cases.add(
+            {
+                "case_id": event.originator_id,
+                "station_id": event.station_id,
+                "status": CaseStatus.OPEN.value,
+                "category": value(event.category),
+                "source": value(event.source),
+                "youth_display_name": event.youth.full_name,
+                "opened_at": at,
+                "last_activity_at": at,
+                "interventions": 0,
+                "active_pairs": 0,
+                "open_referrals": 0,
+                "sealed": False,
+            }
         )
-        self._case_station[event.originator_id] = event.station_id
 
     @apply.register(event_class(YouthCase, "Erased"))
     def _case_erased(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(cases)
-            .where(cases.c.case_id == event.originator_id)
-            .values(youth_display_name=ERASED, **NOTHING_WAITS)
-        )
+        self._cases.change(conn, event.originator_id, youth_display_name=ERASED, **NOTHING_WAITS)
 
     @apply.register(event_class(YouthCase, "Sealed"))
     def _case_sealed(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(sealed=True))
+        self._cases.change(conn, event.originator_id, sealed=True)
 
     @apply.register(event_class(YouthCase, "Unsealed"))
     def _case_unsealed(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(sealed=False))
+        self._cases.change(conn, event.originator_id, sealed=False)
 
     @apply.register(event_class(YouthCase, "RiskAssessed"))
     def _risk_assessed(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(cases).where(cases.c.case_id == event.originator_id).values(risk_level=value(event.assessment.level))
-        )
-        self._touch_case(conn, event.originator_id, event)
+        self._set_case(conn, event, risk_level=value(event.assessment.level))
 
     @apply.register(event_class(YouthCase, "Assigned"))
     def _assigned(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(cases).where(cases.c.case_id == event.originator_id).values(case_worker_id=event.case_worker_id)
-        )
-        self._touch_case(conn, event.originator_id, event)
+        self._set_case(conn, event, case_worker_id=event.case_worker_id)
 
     @apply.register(event_class(YouthCase, "ConsentRecorded"))
     def _case_worked(self, event: Any, conn: Connection, position: int) -> None:
         self._touch_case(conn, event.originator_id, event)
 
     def _set_case(self, conn: Connection, event: Any, **values: Any) -> None:
-        conn.execute(update(cases).where(cases.c.case_id == event.originator_id).values(**values))
+        self._cases.change(conn, event.originator_id, **values)
         self._touch_case(conn, event.originator_id, event)
-
-    def _adopt_plan(self, conn: Connection, case_id: UUID, goals: list[dict[str, Any]]) -> None:
-        conn.execute(delete(plan_goals).where(plan_goals.c.case_id == case_id))
-        if goals:
-            conn.execute(insert(plan_goals), [{"case_id": case_id, "goal_no": n, **g} for n, g in enumerate(goals)])
 
     @apply.register(event_class(YouthCase, "PlanSet"))
     def _plan_set(self, event: Any, conn: Connection, position: int) -> None:
-        goals = [{"status": "open", "review_on": None} for _ in event.goals]
-        self._adopt_plan(conn, event.originator_id, goals)
+        self._goals.replace(event.originator_id, [{"status": "open", "review_on": None} for _ in event.goals])
         self._touch_case(conn, event.originator_id, event)
 
     @apply.register(event_class(YouthCase, "PlanAdopted"))
     def _plan_adopted(self, event: Any, conn: Connection, position: int) -> None:
         goals = [{"status": value(g.status), "review_on": g.review_on} for g in event.goals]
-        self._adopt_plan(conn, event.originator_id, goals)
+        self._goals.replace(event.originator_id, goals)
         self._set_case(conn, event, plan_submitted_at=None, plan_submitted_by=None)
 
     @apply.register(event_class(YouthCase, "GoalReviewed"))
     def _goal_reviewed(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(plan_goals)
-            .where(plan_goals.c.case_id == event.originator_id, plan_goals.c.goal_no == event.goal_no)
-            .values(status=value(event.status), review_on=event.review_on)
+        self._goals.change(
+            conn, event.originator_id, event.goal_no, status=value(event.status), review_on=event.review_on
         )
         self._touch_case(conn, event.originator_id, event)
 
@@ -381,12 +329,8 @@ class Casework(View):
         (interventions, sessions, closures) stay with the station that did the work."""
         case_id, station_id = event.originator_id, event.to_station_id
         self._set_case(conn, event, station_id=station_id, case_worker_id=None, **NO_TRANSFER)
-        conn.execute(update(pairs).where(pairs.c.case_id == case_id).values(station_id=station_id))
-        conn.execute(update(referrals).where(referrals.c.case_id == case_id).values(station_id=station_id))
-        self._case_station[case_id] = station_id
-        for pair in self._pairs.values():
-            if pair.case_id == case_id:
-                pair.station_id = station_id
+        self._pairs.update_where(conn, "case_id", case_id, station_id=station_id)
+        self._referrals.update_where(conn, "case_id", case_id, station_id=station_id)
 
     @apply.register(event_class(YouthCase, "InterventionLogged"))
     def _intervention_logged(self, event: Any, conn: Connection, position: int) -> None:
@@ -410,49 +354,36 @@ class Casework(View):
         self._facts[closures].append(
             {"position": position, "case_id": case_id, "station_id": self._station_of(conn, case_id), "closed_at": at}
         )
-        conn.execute(
-            update(cases)
-            .where(cases.c.case_id == case_id)
-            .values(status=CaseStatus.CLOSED.value, closed_at=at, plan_submitted_at=None, plan_submitted_by=None)
+        self._set_case(
+            conn, event, status=CaseStatus.CLOSED.value, closed_at=at, plan_submitted_at=None, plan_submitted_by=None
         )
-        self._touch_case(conn, case_id, event)
 
     @apply.register(event_class(YouthCase, "Reopened"))
     def _case_reopened(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(cases)
-            .where(cases.c.case_id == event.originator_id)
-            .values(status=CaseStatus.OPEN.value, closed_at=None)
-        )
-        self._touch_case(conn, event.originator_id, event)
+        self._set_case(conn, event, status=CaseStatus.OPEN.value, closed_at=None)
 
     @apply.register(event_class(MentoringPair, "Matched"))
     def _pair_matched(self, event: Any, conn: Connection, position: int) -> None:
-        station_id = self._station_of(conn, event.case_id)
-        self._pairs[event.originator_id] = PairFacts(
-            event.case_id, event.volunteer_id, station_id, PairStatus.ACTIVE.value
-        )
-        conn.execute(
-            insert(pairs).values(
-                pair_id=event.originator_id,
-                case_id=event.case_id,
-                station_id=station_id,
-                volunteer_id=event.volunteer_id,
-                status=PairStatus.ACTIVE.value,
-                started_on=event.started_on,
-                sessions=0,
-            )
+        self._pairs.add(
+            {
+                "pair_id": event.originator_id,
+                "case_id": event.case_id,
+                "station_id": self._station_of(conn, event.case_id),
+                "volunteer_id": event.volunteer_id,
+                "status": PairStatus.ACTIVE.value,
+                "started_on": event.started_on,
+                "sessions": 0,
+            }
         )
         self._touch_case(conn, event.case_id, event, active_pairs=1)
 
     def _pair_status(self, conn: Connection, event: Any, status: PairStatus, **extra: Any) -> None:
         """Move a pair to `status`, keeping its case's count of active pairs right."""
-        pair = self._pair(conn, event.originator_id)
-        was_active = pair.status == PairStatus.ACTIVE.value
+        pair = self._pairs.get(conn, event.originator_id)
+        was_active = pair["status"] == PairStatus.ACTIVE.value
         is_active = status is PairStatus.ACTIVE
-        conn.execute(update(pairs).where(pairs.c.pair_id == event.originator_id).values(status=status.value, **extra))
-        pair.status = status.value
-        self._touch_case(conn, pair.case_id, event, active_pairs=int(is_active) - int(was_active))
+        self._pairs.change(conn, event.originator_id, status=status.value, **extra)
+        self._touch_case(conn, pair["case_id"], event, active_pairs=int(is_active) - int(was_active))
 
     @apply.register(event_class(MentoringPair, "Paused"))
     def _pair_paused(self, event: Any, conn: Connection, position: int) -> None:
@@ -468,61 +399,51 @@ class Casework(View):
 
     @apply.register(event_class(MentoringPair, "SessionLogged"))
     def _session_logged(self, event: Any, conn: Connection, position: int) -> None:
-        pair = self._pair(conn, event.originator_id)
+        pair = self._pairs.get(conn, event.originator_id)
         held_on = event.session.held_on
         self._facts[session_rows].append(
             {
                 "position": position,
                 "pair_id": event.originator_id,
-                "volunteer_id": pair.volunteer_id,
-                "station_id": pair.station_id,
+                "volunteer_id": pair["volunteer_id"],
+                "station_id": pair["station_id"],
                 "held_on": held_on,
             }
         )
-        later = or_(pairs.c.last_session_on.is_(None), pairs.c.last_session_on < held_on)
-        conn.execute(
-            update(pairs)
-            .where(pairs.c.pair_id == event.originator_id)
-            .values(
-                sessions=pairs.c.sessions + 1,
-                last_session_on=case((later, held_on), else_=pairs.c.last_session_on),
-            )
-        )
-        self._touch_case(conn, pair.case_id, event)
+        last = pair["last_session_on"]
+        latest = held_on if last is None or last < held_on else last
+        self._pairs.change(conn, event.originator_id, sessions=pair["sessions"] + 1, last_session_on=latest)
+        self._touch_case(conn, pair["case_id"], event)
 
     @apply.register(event_class(MentoringPair, "GoalProgressUpdated"))
     def _goal_progress(self, event: Any, conn: Connection, position: int) -> None:
-        self._touch_case(conn, self._pair(conn, event.originator_id).case_id, event)
+        self._touch_case(conn, self._pairs.get(conn, event.originator_id)["case_id"], event)
 
     @apply.register(event_class(Referral, "Made"))
     def _referral_made(self, event: Any, conn: Connection, position: int) -> None:
-        conn.execute(
-            insert(referrals).values(
-                referral_id=event.originator_id,
-                case_id=event.case_id,
-                station_id=event.from_station_id,
-                department_id=event.to_department_id,
-                service=event.service,
-                status=ReferralStatus.PENDING.value,
-                made_at=utc(event.timestamp),
-                respond_by=event.respond_by,
-            )
+        self._referrals.add(
+            {
+                "referral_id": event.originator_id,
+                "case_id": event.case_id,
+                "station_id": event.from_station_id,
+                "department_id": event.to_department_id,
+                "service": event.service,
+                "status": ReferralStatus.PENDING.value,
+                "made_at": utc(event.timestamp),
+                "respond_by": event.respond_by,
+            }
         )
-        self._referrals[event.originator_id] = ReferralFacts(event.case_id, ReferralStatus.PENDING.value)
         self._touch_case(conn, event.case_id, event, open_referrals=1)
 
     def _referral_status(self, conn: Connection, event: Any, status: ReferralStatus, **extra: Any) -> None:
         """Move a referral to `status`, keeping its case's count of open referrals right."""
-        referral = self._referral(conn, event.originator_id)
-        was_open = referral.status in OPEN_REFERRAL
+        referral = self._referrals.get(conn, event.originator_id)
+        was_open = referral["status"] in OPEN_REFERRAL
         is_open = status.value in OPEN_REFERRAL
         if not is_open:
             extra["finished_at"] = utc(event.timestamp)
-        conn.execute(
-            update(referrals).where(referrals.c.referral_id == event.originator_id).values(status=status.value, **extra)
-        )
-        referral.status = status.value
-        self._touch_case(conn, referral.case_id, event, open_referrals=int(is_open) - int(was_open))
+        self._referrals.change(conn, event.originator_id, status=status.value, **extra)
+        self._touch_case(conn, referral["case_id"], event, open_referrals=int(is_open) - int(was_open))
 
     @apply.register(event_class(Referral, "Accepted"))
     def _referral_accepted(self, event: Any, conn: Connection, position: int) -> None:
@@ -543,4 +464,4 @@ class Casework(View):
 
     @apply.register(event_class(Referral, "ProgressNoted"))
     def _referral_progress(self, event: Any, conn: Connection, position: int) -> None:
-        self._touch_case(conn, self._referral(conn, event.originator_id).case_id, event)
+        self._touch_case(conn, self._referrals.get(conn, event.originator_id)["case_id"], event)

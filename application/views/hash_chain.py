@@ -20,9 +20,23 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification, StoredEvent
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Uuid, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    and_,
+    func,
+    insert,
+    select,
+)
 
-from application.views.base import View
+from application.views.base import Batch, View
 
 metadata = MetaData()
 
@@ -58,6 +72,7 @@ class HashChain(View):
     name = "hash_chain"
     version = 1
     metadata = metadata
+    decodes = False  # it hashes the bytes as stored
 
     def __init__(self) -> None:
         self._record_heads: dict[UUID, bytes] = {}
@@ -67,7 +82,33 @@ class HashChain(View):
     def process(self, conn: Connection, event: DomainEvent, position: int) -> None:
         raise TypeError("the hash chain hashes events as stored: use process_stored")
 
-    def process_stored(self, conn: Connection, stored: Notification, event: DomainEvent) -> None:
+    def prepare(self, conn: Connection, batch: Batch) -> None:
+        """The last link of every record this batch continues, in one query rather than one per record."""
+        unknown: set[UUID] = set()
+        for stored, _ in batch:
+            record_id = UUID(str(stored.originator_id))
+            if record_id not in self._record_heads:
+                if stored.originator_version == 1:  # a record starting in this batch starts its chain
+                    self._record_heads[record_id] = GENESIS
+                else:
+                    unknown.add(record_id)
+        if not unknown:
+            return
+        for record_id in unknown:
+            self._record_heads[record_id] = GENESIS
+        latest = (
+            select(chain.c.record_id, func.max(chain.c.record_version).label("version"))
+            .where(chain.c.record_id.in_(unknown))
+            .group_by(chain.c.record_id)
+            .subquery()
+        )
+        found = select(chain.c.record_id, chain.c.record_link).join(
+            latest, and_(chain.c.record_id == latest.c.record_id, chain.c.record_version == latest.c.version)
+        )
+        for record_id, link in conn.execute(found):
+            self._record_heads[record_id] = bytes.fromhex(link)
+
+    def process_stored(self, conn: Connection, stored: Notification, event: DomainEvent | None) -> None:
         position = stored.id
         record_id = UUID(str(stored.originator_id))
         link = record_link(self._record_head(conn, record_id), stored)
