@@ -7,7 +7,8 @@ this process starts both, passes SIGTERM or SIGINT on to both, and ends once bot
 the same signal (as uvicorn does). With several workers each counts its metrics in files under
 PROMETHEUS_MULTIPROC_DIR (a fresh folder for each start), and GET /metrics adds them all up.
 
-Only the settings are imported here: the workers and the projector load the application.
+Only the settings and the log format are imported here: the workers and the projector load the
+application.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -113,6 +115,20 @@ def uvicorn_logging(settings: Settings) -> dict[str, Any]:
     }
 
 
+def health_url(host: str, port: int) -> str:
+    """Where this machine reaches the server's /healthz, whichever address it listens on."""
+    local = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    return f"http://{f'[{local}]' if ':' in local and not local.startswith('[') else local}:{port}/healthz"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return bool(answer.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -130,8 +146,16 @@ class Supervisor:
     /readyz shows the views falling behind). The uvicorn process ending by itself (its workers
     could not start) ends the service, with its status."""
 
-    def __init__(self, server: list[str], projector: list[str] | None, env: dict[str, str], stop_seconds: float):
+    def __init__(
+        self,
+        server: list[str],
+        projector: list[str] | None,
+        env: dict[str, str],
+        stop_seconds: float,
+        health_url: str | None = None,
+    ):
         self._server_command, self._projector_command = server, projector
+        self._health_url = health_url
         self._env = env
         self._stop_seconds = stop_seconds
         self.signalled: int | None = None
@@ -159,9 +183,14 @@ class Supervisor:
         self._server = subprocess.Popen(self._server_command, env=server_env)
         pause = FIRST_PAUSE
         started = restart_at = time.monotonic()
+        # The projector starts once the workers answer (or after a minute): they start sooner
+        # without it competing for the cores, and the views it then catches up are not needed before.
+        serving = self._health_url is None
         while self.signalled is None and self._server.poll() is None:
             now = time.monotonic()
-            if self._projector_command and self._projector is None and now >= restart_at:
+            if self._health_url is not None and not serving:
+                serving = _answers(self._health_url) or now - started > 60
+            elif self._projector_command and self._projector is None and now >= restart_at:
                 self._projector, started = subprocess.Popen(self._projector_command), now
             elif self._projector is not None and self._projector.poll() is not None:
                 # Quickly again after a long run; ever more slowly while it keeps ending at once.
@@ -224,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         projector_command() if chosen.projector_process else None,
         env,
         stop_seconds=args.grace + settings.projector_stop_seconds + 5,
+        health_url=health_url(args.host, args.port),
     )
     try:
         status = supervisor.run()
