@@ -10,4 +10,6 @@ RUN pip install --no-cache-dir .
 RUN useradd --system --uid 10001 youthcare
 USER youthcare
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "10"]
+# As `make run`: on PostgreSQL one uvicorn worker process a core (YOUTHCARE_WORKERS) and, unless
+# YOUTHCARE_PROJECTOR=off, the projector in a process of its own; SIGTERM stops them all within 10 s.
+CMD ["python", "-m", "api.serve", "--host", "0.0.0.0", "--port", "8000", "--grace", "10"]

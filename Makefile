@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # On SIGTERM the server takes no new connection and gives the requests under way this many seconds.
 GRACE ?= 10
+# API worker processes; empty: YOUTHCARE_WORKERS, else one a core on PostgreSQL and one on SQLite.
+WORKERS ?=
 BIN := $(VENV)/bin
 
 .PHONY: run test bench lint clean screenshots
@@ -17,8 +19,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# One uvicorn process on SQLite; on PostgreSQL several, and the projector in a process of its own (api/serve.py).
 run: $(BIN)/.installed
-	$(BIN)/python -m uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --timeout-graceful-shutdown $(GRACE)
+	$(BIN)/python -m api.serve --host $(HOST) --port $(PORT) --grace $(GRACE)$(if $(WORKERS), --workers $(WORKERS))
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,7 +19,7 @@ from api.routers import audit, auth, cases, coordination, organisation, pairs, r
 from infrastructure.front import anchor_writer, bootstrap, create_front
 from infrastructure.logs import configure_logging
 from infrastructure.metrics import Metrics
-from infrastructure.persistence import create_application
+from infrastructure.persistence import create_application, database_url, setup_lock
 from infrastructure.projector import Projector, ProjectorThread
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         application.observer = metrics
         metrics.follow(projector)
         front = create_front(settings, projector)
-        bootstrap(front, settings)
+        with setup_lock(database_url(settings), settings.database_schema):
+            bootstrap(front, settings)  # one worker at a time: the first makes `admin`, the others see it
         app.state.front = front
         runner = ProjectorThread(projector, settings.projector_idle_seconds, settings.projector_stop_seconds)
         anchors = anchor_writer(settings, front)

@@ -1,5 +1,7 @@
-"""The service as a benchmark meets it: started like `make run`, with a station, its lead, an
-auditor and cases to work on, in a throwaway PostgreSQL schema or a temporary SQLite file."""
+"""The service as a benchmark meets it: started by `make run`, so as production runs it (on
+PostgreSQL several uvicorn worker processes and the projector in a process of its own; on SQLite one
+process), with a station, its lead, an auditor and cases to work on, in a throwaway PostgreSQL
+schema or a temporary SQLite file."""
 
 from __future__ import annotations
 
@@ -101,7 +103,8 @@ def running(
     projector: bool = False,
 ) -> Iterator[Service]:
     """A server on a fresh store (PostgreSQL if a URL is given, else SQLite), staffed, with `cases`
-    open; with `projector`, `youthcare projector` runs beside it in its own process."""
+    open; with `projector` (and YOUTHCARE_PROJECTOR=off in `extra_env`), a `youthcare projector` of the
+    benchmark's own runs beside it, whose process it can watch."""
     folder.mkdir(parents=True, exist_ok=True)
     with store(database_url, folder) as (settings, env):
         env = {

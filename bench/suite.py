@@ -21,11 +21,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from api.serve import plan
 from bench import commands, records, views
 from bench.figures import Result
 from bench.load import generator_name
 from bench.report import machine, markdown
 from bench.sizes import FULL, SMOKE
+from infrastructure.settings import Settings
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
@@ -79,6 +83,18 @@ def run_suite(
     return results
 
 
+def serving(url: str) -> str:
+    """How the benchmarks' servers run: as `make run` starts them, so as production does."""
+    settings = Settings(database_url=SecretStr(url))
+    on_postgres, on_sqlite = plan(settings), plan(Settings(database_url=SecretStr("sqlite:///bench.db")))
+    return (
+        "Servers start as `make run` does (`python -m api.serve`): on PostgreSQL "
+        f"{on_postgres.workers} uvicorn worker process(es) (one a core) and `youthcare projector` in a process "
+        f"of its own (benchmark 6: one worker, to measure its memory); on SQLite (benchmark 7) {on_sqlite.workers} "
+        "process with the projector in a thread."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("YOUTHCARE_BENCH_DATABASE_URL", DEFAULT_URL))
@@ -94,6 +110,7 @@ def main() -> None:
         f"Written by `make bench` (`python -m bench.suite`), {kind}. Each figure comes with a baseline "
         "measured in the same run and the ratio value / baseline; targets are issue 13's. HTTP load "
         f"generator: {generator_name()}.",
+        serving(args.database_url),
         *args.note,
     ]
     args.output.parent.mkdir(parents=True, exist_ok=True)

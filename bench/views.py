@@ -90,7 +90,9 @@ def memory(url: str, folder: Path, sizes: Sizes) -> Result:
         "Memory: peak RSS as the log grows (PostgreSQL)",
         "the same process's resident memory once started and staffed, before the log grew",
     )
-    with running(url, folder, extra_env={"YOUTHCARE_PROJECTOR": "off"}, projector=True) as service:
+    # One API worker: the process whose memory is measured is the one serving every request.
+    one = {"YOUTHCARE_PROJECTOR": "off", "YOUTHCARE_WORKERS": "1"}
+    with running(url, folder, extra_env=one, projector=True) as service:
         assert service.projector_pid is not None
         api, projector = _uvicorn(service.base_url), service.projector_pid
         service.caught_up()

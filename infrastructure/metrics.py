@@ -4,15 +4,23 @@ observer (this class), and the views' positions are read from the tracking table
 
 Each app has a registry of its own: tests make many apps in one process, and prometheus-client's
 default registry refuses a metric registered twice.
+
+Several worker processes (`python -m api.serve` on PostgreSQL) share their counts through
+prometheus-client's multiprocess mode: with PROMETHEUS_MULTIPROC_DIR set before the library is
+first imported (the server's supervisor sets it for its workers), every process writes its counters
+and histograms to files there, and a scrape, answered by whichever worker, adds up every process's
+files. The views' positions are read from the database, so any worker reports them whole.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from application.observer import SignInOutcome
@@ -77,13 +85,20 @@ class Metrics:
             self._sign_ins.labels(outcome)
         self._views = ViewCollector()
         self.registry.register(self._views)
+        self._scraped = self.registry
+        shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # read where prometheus-client reads it
+        if shared:
+            # The counts above go to this process's files; a scrape reads every process's.
+            self._scraped = CollectorRegistry()
+            MultiProcessCollector(self._scraped, path=shared)
+            self._scraped.register(self._views)
 
     def follow(self, projector: Projector) -> None:
         """Report the positions and lag of this projector's views (its store's tracking table)."""
         self._views.projector = projector
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self._scraped)
 
     # -- the HTTP edge
 

@@ -54,8 +54,19 @@ class Settings(BaseSettings):
     projector: Literal["embedded", "off"] = Field(
         default="embedded",
         description=(
-            "embedded: the API process keeps the read-side views up to date in a background thread. "
-            "off: another process does (`youthcare projector`), e.g. when several API processes share PostgreSQL."
+            "embedded: the service keeps the read-side views up to date itself: `make run` (python -m api.serve) "
+            "runs the projector in a process of its own beside the API workers on PostgreSQL, and in a thread of "
+            "the one API process on SQLite (as does uvicorn started by hand). off: another process does "
+            "(`youthcare projector`), e.g. a container of its own."
+        ),
+    )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description=(
+            "API worker processes `make run` (python -m api.serve) starts on PostgreSQL; 0: one a core. "
+            "SQLite and memory:// are served by one (SQLite takes one write at a time)."
         ),
     )
     projector_batch_size: int = Field(default=500, ge=1, le=10_000, description="Events applied per view transaction.")

@@ -85,3 +85,23 @@ def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_path
         if time.monotonic() > deadline:
             raise RuntimeError(f"server did not start in {timeout}s:\n{log_path.read_text()}")
         time.sleep(0.1)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process under `pid` (its children, theirs, ...) with its command line, read from /proc."""
+    found: dict[int, str] = {}
+    waiting = [pid]
+    while waiting:
+        parent = waiting.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # the process ended meanwhile
+                continue
+            for child in map(int, children):
+                try:
+                    found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                except OSError:
+                    continue
+                waiting.append(child)
+    return found
