@@ -6,8 +6,9 @@ and a full hash-chain verification of 100,000 events.
 For each store (a SQLite file in a temporary folder, and a throwaway PostgreSQL schema if
 a URL is given):
 1. writes one case with `--case-events` events (interventions, saved 50 at a time so the
-   snapshots fall where the service would take them), starts the server like `make run`,
-   and times `GET /cases/{id}?as_of=...` and `?version=...` for moments and versions spread
+   snapshots fall where the service would take them), starts the server like `make run` with a
+   station, its lead and an auditor signed in,
+   and times the auditor's `GET /cases/{id}?as_of=...` and `?version=...` for moments and versions spread
    over the case's life (median and slowest of the requests, over real HTTP);
 2. seeds the log up to `--log-events` events (bench.seed), links the hash chain, and times
    `verify` (every record chain and the log chain recomputed from the stored bytes).
@@ -21,34 +22,33 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import httpx
-from pydantic import SecretStr
+from uuid import UUID
 
 from application.views.hash_chain import HashChain
 from application.views.read_side import ReadPolicy, ReadSide
 from bench.records import write_case
-from bench.schema import throwaway_schema
 from bench.seed import seed
+from bench.service import Service, running
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
 from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
-from tests.e2e.server import running_server
 
 REQUESTS = 40
 
 
-def big_case(settings: Settings, events: int) -> str:
+def big_case(settings: Settings, events: int, station_id: str) -> str:
     app = create_application(settings)
     try:
-        return str(write_case(app, events))
+        return str(write_case(app, events, UUID(station_id)))
     finally:
         app.close()
 
 
-def time_reads(base_url: str, case_id: str, events: int) -> tuple[list[float], list[float]]:
-    with httpx.Client(base_url=base_url, timeout=60) as client:
+def time_reads(service: Service, case_id: str, events: int) -> tuple[list[float], list[float]]:
+    """`as_of` and `version` reads of the case, as the auditor (who may read any record, and whose
+    reads are logged as every read is)."""
+    with service.client(service.auditor, timeout=60) as client:
         history = client.get(f"/cases/{case_id}/history", params={"limit": 1}).json()
         first = datetime.fromisoformat(history["events"][0]["occurred_at"])
         last = datetime.fromisoformat(client.get(f"/cases/{case_id}").json()["modified_at"])
@@ -72,13 +72,18 @@ def ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:7.1f} ms, slowest {max(values) * 1000:7.1f} ms"
 
 
-def bench_store(store: str, settings: Settings, env: dict[str, str], args: argparse.Namespace, log: Path) -> None:
-    case_id = big_case(settings, args.case_events)
-    with running_server(env, log) as base_url:
-        as_of, version = time_reads(base_url, case_id, args.case_events)
-    print(f"{store:<11} case of {args.case_events:,} events: ?as_of=   {ms(as_of)} ({REQUESTS} requests)", flush=True)
-    print(f"{store:<11} case of {args.case_events:,} events: ?version= {ms(version)} ({REQUESTS} requests)", flush=True)
+def bench_store(store: str, database_url: str | None, args: argparse.Namespace, folder: Path) -> None:
+    with running(database_url, folder / store) as service:
+        case_id = big_case(service.settings, args.case_events, service.station_id)
+        as_of, version = time_reads(service, case_id, args.case_events)
+        label = f"{store:<11} case of {args.case_events:,} events:"
+        print(f"{label} ?as_of=   {ms(as_of)} ({REQUESTS} requests)", flush=True)
+        print(f"{label} ?version= {ms(version)} ({REQUESTS} requests)", flush=True)
+        bench_verify(store, service.settings, args)
 
+
+def bench_verify(store: str, settings: Settings, args: argparse.Namespace) -> None:
+    """Seed the log up to `--log-events`, link the hash chain, and time a full verification."""
     app = create_application(settings)
     try:
         missing = args.log_events - (app.recorder.max_notification_id() or 0)
@@ -110,14 +115,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL; a throwaway schema is made and dropped")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(database_url=SecretStr(url), database_schema=None)
-        bench_store("sqlite", settings, {"YOUTHCARE_DATABASE_URL": url}, args, Path(folder) / "sqlite.log")
+        bench_store("sqlite", None, args, Path(folder))
         if args.postgres:
-            with throwaway_schema(args.postgres) as schema:
-                settings = Settings(database_url=SecretStr(args.postgres), database_schema=schema)
-                env = {"YOUTHCARE_DATABASE_URL": args.postgres, "YOUTHCARE_DATABASE_SCHEMA": schema}
-                bench_store("postgresql", settings, env, args, Path(folder) / "postgres.log")
+            bench_store("postgresql", args.postgres, args, Path(folder))
 
 
 if __name__ == "__main__":
