@@ -44,7 +44,7 @@ def test_the_whole_storys_log_is_json_and_names_nobody(tmp_path: Path) -> None:
         for written in {secret, quote(secret), quote_plus(secret)}:  # as typed, or as in a URL
             assert written not in text, f"the log holds {written!r}"
     lines = [line for line in text.splitlines() if line.strip()]
-    served_from = next(n for n, line in enumerate(lines) if "uvicorn --factory" in line) + 1  # after make's own
+    served_from = next(n for n, line in enumerate(lines) if "-m api.serve" in line) + 1  # after make's own
     parsed = [json.loads(line) for line in lines[served_from:] if not MAKE_SAYS.match(line)]
     assert len(parsed) > 50
     traced_lines = [line for line in parsed if line.get("request_id") == "story-trace-1"]

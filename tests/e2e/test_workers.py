@@ -34,6 +34,9 @@ GRACE = 10  # the Makefile's
 CATCH_UP = 5.0  # seconds the audit trail may take to reach the last write (the idle poll is 120 s)
 
 
+PROJECTOR_STARTS = 30  # seconds: how long after the workers answer the projector process may take to appear
+
+
 def _shape(supervisor: int) -> dict[str, list[int]]:
     """The processes under the supervisor, by what they are."""
     shape: dict[str, list[int]] = {"uvicorn": [], "workers": [], "projector": []}
@@ -98,6 +101,10 @@ def test_several_workers_and_a_projector_process_store_each_write_once_count_the
             service.start()
             supervisor = service.server_pid()
             shape = _shape(supervisor)
+            started = time.monotonic()  # the supervisor starts the projector once a worker answers
+            while not shape["projector"] and time.monotonic() - started < PROJECTOR_STARTS:
+                time.sleep(0.1)
+                shape = _shape(supervisor)
             case_ids, headers = open_cases(service.base_url, CASES)
             tally = Tally()
             clients = [
