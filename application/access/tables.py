@@ -132,6 +132,18 @@ def schema_prefix(conn: Connection) -> str:
 
 
 def create_tables(conn: Connection) -> None:
+    """The tables, and on PostgreSQL the append function, each made only when missing: a role that
+    owns nothing (see the README) finds them made by the owner's first start."""
     metadata.create_all(conn)
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name != "postgresql":
+        return
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+    found = conn.execute(
+        text(
+            "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = 'youthcare_read_log_append' AND n.nspname = COALESCE(:schema, current_schema())"
+        ),
+        {"schema": schema},
+    ).first()
+    if found is None:
         conn.execute(text(READ_LOG_APPEND.format(schema=schema_prefix(conn))))
