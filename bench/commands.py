@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from application.front import Front
 from bench import baseline, lag
 from bench.figures import Figure, Result, Target, at_least, at_most, quantile, ratio_at_least
 from bench.load import Load, Requests, run
-from bench.read_log import PASSWORD, officer_reading
+from bench.read_log import PASSWORD, log_one, officer_reading
 from bench.schema import throwaway_schema
 from bench.service import Service, intervention_body, running, store
 from bench.sizes import Sizes
-from domain.youth_case import CaseCategory, CaseSource, InterventionKind
+from domain.youth_case import CaseCategory, CaseSource
 from infrastructure.front import create_front
 from infrastructure.persistence import create_application
 from infrastructure.projector import Projector
@@ -147,16 +147,7 @@ def in_process_commands(url: str, folder: Path, sizes: Sizes) -> Result:
         n = 0
         while time.perf_counter() < deadline:
             began = time.perf_counter()
-            front.log_intervention(
-                officer,
-                cases[n % len(cases)],
-                expected_version=None,
-                kind=InterventionKind.COUNSELLING,
-                occurred_at=datetime.now(timezone.utc),
-                duration_minutes=30,
-                notes=f"bench {n}",
-                performed_by="officer",
-            )
+            log_one(front, officer, cases, n)
             timings.append((time.perf_counter() - began) * 1000)
             n += 1
         with throwaway_schema(url) as schema:

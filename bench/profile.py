@@ -15,12 +15,11 @@ import os
 import pstats
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.commands import _front
+from bench.read_log import log_one
 from bench.service import store
-from domain.youth_case import InterventionKind
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
@@ -37,16 +36,7 @@ def main() -> None:
     ):
 
         def one(n: int) -> None:
-            front.log_intervention(
-                officer,
-                cases[n % len(cases)],
-                expected_version=None,
-                kind=InterventionKind.COUNSELLING,
-                occurred_at=datetime.now(timezone.utc),
-                duration_minutes=30,
-                notes=f"bench {n}",
-                performed_by="officer",
-            )
+            log_one(front, officer, cases, n)
 
         for n in range(100):
             one(n)

@@ -72,17 +72,22 @@ def officer_reading(front: Front, interventions: int = 10) -> tuple[Caller, UUID
         summary="bench",
     )
     for n in range(interventions):
-        front.log_intervention(
-            officer,
-            case.id,
-            expected_version=None,
-            kind=InterventionKind.COUNSELLING,
-            occurred_at=datetime.now(timezone.utc),
-            duration_minutes=30,
-            notes=f"note {n}",
-            performed_by="officer",
-        )
+        log_one(front, officer, [case.id], n)
     return officer, case.id, station.id
+
+
+def log_one(front: Front, officer: Caller, cases: list[UUID], n: int) -> None:
+    """The `n`th in-process command: an intervention on the next of `cases` in turn."""
+    front.log_intervention(
+        officer,
+        cases[n % len(cases)],
+        expected_version=None,
+        kind=InterventionKind.COUNSELLING,
+        occurred_at=datetime.now(timezone.utc),
+        duration_minutes=30,
+        notes=f"bench {n}",
+        performed_by="officer",
+    )
 
 
 def measure(settings: Settings, reads: int) -> dict[str, list[float]]:
