@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -365,15 +366,20 @@ def test_a_failing_store_is_503_problem_json_not_500(
         assert response.headers["retry-after"]
 
 
-def test_a_fault_of_the_service_is_problem_json_and_says_the_connection_closes(tmp_path: Path) -> None:
-    """The server closes the connection after an unhandled error: the answer says so."""
+def faulty_app(tmp_path: Path) -> FastAPI:
+    """The service with one more route, `/fault`, which fails as no client input should make it."""
     app = create_app(settings_with_access(Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'fault.db'}"))))
 
     @app.get("/fault")
     def fault() -> None:
         raise RuntimeError("a fault no client caused")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    return app
+
+
+def test_a_fault_of_the_service_is_problem_json_and_says_the_connection_closes(tmp_path: Path) -> None:
+    """The server closes the connection after an unhandled error: the answer says so."""
+    with TestClient(faulty_app(tmp_path), raise_server_exceptions=False) as client:
         answer = client.get("/fault")
     problem(answer, 500)
     assert answer.headers["connection"] == "close"
@@ -381,13 +387,7 @@ def test_a_fault_of_the_service_is_problem_json_and_says_the_connection_closes(t
 
 def test_a_fault_of_the_service_still_answers_with_the_request_id(tmp_path: Path) -> None:
     """The id to quote when reporting it: the client's own, or the one its log lines carry."""
-    app = create_app(settings_with_access(Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'fault.db'}"))))
-
-    @app.get("/fault")
-    def fault() -> None:
-        raise RuntimeError("a fault no client caused")
-
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(faulty_app(tmp_path), raise_server_exceptions=False) as client:
         traced = client.get("/fault", headers={"X-Request-ID": "fault-trace-1"})
         untraced = client.get("/fault")
     problem(traced, 500)
